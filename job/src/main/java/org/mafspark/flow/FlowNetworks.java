@@ -1,0 +1,62 @@
+package org.mafspark.flow;
+
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.mafspark.flow.dl4j.MaskedAffineLayer;
+import org.mafspark.flow.dl4j.PermutationLayer;
+import org.mafspark.flow.dl4j.StandardNormalNll;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+
+/**
+ * Builds the DL4J network of a flow: {@code [MaskedAffine, Permutation] x layers}, then a loss
+ * layer computing the NLL under the standard-normal base. Data enter as {@code [N, D+1]} flow
+ * states (last column 0).
+ */
+public final class FlowNetworks {
+    private FlowNetworks() {}
+
+    /** Network configuration for training with Adam. */
+    public static MultiLayerConfiguration configuration(FlowArchitecture arch, TrainingConfig training,
+            DataType dataType) {
+        Adam adam = new Adam(training.learningRate(), training.beta1(), training.beta2(), Adam.DEFAULT_ADAM_EPSILON);
+        return configuration(arch, adam, training.clipNorm(), training.seed(), dataType);
+    }
+
+    /** Network configuration with any updater (NoOp for gradient checks). */
+    public static MultiLayerConfiguration configuration(FlowArchitecture arch, IUpdater updater, double clipNorm,
+            long seed, DataType dataType) {
+        NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(dataType)
+                .updater(updater)
+                // The layers keep forward intermediates for backprop: workspaces would recycle them.
+                .trainingWorkspaceMode(WorkspaceMode.NONE)
+                .inferenceWorkspaceMode(WorkspaceMode.NONE)
+                .miniBatch(true);
+        if (clipNorm > 0) {
+            b.gradientNormalization(GradientNormalization.ClipL2PerLayer).gradientNormalizationThreshold(clipNorm);
+        }
+        NeuralNetConfiguration.ListBuilder list = b.list();
+        int d = arch.features();
+        for (int l = 0; l < arch.layers(); l++) {
+            list.layer(new MaskedAffineLayer(d, arch.hidden(), arch.blocks()));
+            list.layer(new PermutationLayer(arch.permutationAfter(l).order()));
+        }
+        list.layer(new LossLayer.Builder(new StandardNormalNll()).activation(Activation.IDENTITY).build());
+        return list.build();
+    }
+
+    /** A freshly initialised network. */
+    public static MultiLayerNetwork create(MultiLayerConfiguration conf) {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+}

@@ -1,0 +1,159 @@
+package org.mafspark.flow;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a flow in one JVM: standardise, split off a validation set, Adam on shuffled minibatches,
+ * keep the parameters of the epoch with the best validation NLL, stop early after
+ * {@code patience} epochs without improvement or when the loss stops being finite.
+ */
+public final class FlowTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(FlowTrainer.class);
+
+    private final FlowArchitecture architecture;
+    private final TrainingConfig config;
+    private final DataType dataType;
+    private TrainingListener listener = TrainingListener.NONE;
+
+    public FlowTrainer(FlowArchitecture architecture, TrainingConfig config, DataType dataType) {
+        this.architecture = architecture;
+        this.config = config;
+        this.dataType = dataType;
+    }
+
+    public FlowTrainer listener(TrainingListener l) {
+        this.listener = l;
+        return this;
+    }
+
+    /** Trains on the rows of {@code x} ({@code [N][D]}, original units). */
+    public TrainingResult fit(double[][] x) {
+        checkShape(x);
+        Random rng = new Random(config.seed());
+        int[] perm = shuffled(x.length, rng);
+        int nVal = (int) Math.floor(config.validationFraction() * x.length);
+        int nTrain = x.length - nVal;
+        if (nTrain < 1) {
+            throw new IllegalArgumentException("no training rows left after a validation fraction of "
+                    + config.validationFraction() + " of " + x.length + " rows");
+        }
+        double[][] train = new double[nTrain][];
+        double[][] val = new double[nVal][];
+        for (int i = 0; i < x.length; i++) {
+            if (i < nTrain) {
+                train[i] = x[perm[i]];
+            } else {
+                val[i - nTrain] = x[perm[i]];
+            }
+        }
+        Standardization std = Standardization.fit(train);
+        double[][] z = standardize(train, std);
+        MultiLayerNetwork net = FlowNetworks.create(FlowNetworks.configuration(architecture, config, dataType));
+        MaskedAutoregressiveFlow flow = new MaskedAutoregressiveFlow(architecture, std, net);
+        return loop(flow, z, val, rng);
+    }
+
+    private TrainingResult loop(MaskedAutoregressiveFlow flow, double[][] z, double[][] val, Random rng) {
+        MultiLayerNetwork net = flow.network();
+        double stdTerm = -flow.standardization().logAbsDet();
+        List<EpochStats> history = new ArrayList<>();
+        INDArray best = net.params().dup();
+        double bestScore = Double.POSITIVE_INFINITY;
+        int bestEpoch = 0;
+        String reason = "reached " + config.epochs() + " epochs";
+        int[] order = new int[z.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+            long t0 = System.nanoTime();
+            shuffle(order, rng);
+            double sum = 0;
+            for (int from = 0; from < z.length; from += config.batchSize()) {
+                int to = Math.min(z.length, from + config.batchSize());
+                net.fit(MinibatchBuilder.dataSet(MinibatchBuilder.states(z, order, from, to, dataType)));
+                sum += net.score() * (to - from);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double trainNll = sum / z.length + stdTerm;
+            double valNll = val.length > 0 ? flow.meanNll(val) : Double.NaN;
+            EpochStats stats = new EpochStats(epoch, trainNll, valNll, z.length / seconds, seconds);
+            history.add(stats);
+            listener.onEpoch(stats, config.epochs());
+            LOG.info("epoch {}/{}: train NLL {} validation NLL {} ({} rows/s)", epoch, config.epochs(),
+                    String.format("%.4f", trainNll), String.format("%.4f", valNll),
+                    String.format("%.0f", stats.rowsPerSecond()));
+            double score = val.length > 0 ? valNll : trainNll;
+            if (!Double.isFinite(score)) {
+                reason = "loss not finite at epoch " + epoch + ": kept epoch " + bestEpoch;
+                LOG.warn("training diverged ({}); keeping the best epoch {}", score, bestEpoch);
+                break;
+            }
+            if (score < bestScore) {
+                bestScore = score;
+                bestEpoch = epoch;
+                best.assign(net.params());
+            } else if (config.patience() > 0 && epoch - bestEpoch >= config.patience()) {
+                reason = "no better validation NLL for " + config.patience() + " epochs";
+                break;
+            }
+        }
+        net.params().assign(best);
+        return new TrainingResult(flow, history, bestEpoch, reason);
+    }
+
+    static double[][] standardize(double[][] x, Standardization std) {
+        double[] m = std.mean();
+        double[] s = std.scale();
+        double[][] z = new double[x.length][m.length];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < m.length; j++) {
+                z[i][j] = (x[i][j] - m[j]) / s[j];
+            }
+        }
+        return z;
+    }
+
+    private void checkShape(double[][] x) {
+        if (x.length == 0) {
+            throw new IllegalArgumentException("no training rows");
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (x[i].length != architecture.features()) {
+                throw new IllegalArgumentException("row " + i + " has " + x[i].length + " features, the flow "
+                        + architecture.features());
+            }
+            for (int j = 0; j < x[i].length; j++) {
+                if (!Double.isFinite(x[i][j])) {
+                    throw new IllegalArgumentException("row " + i + ", feature " + j + ": value " + x[i][j]
+                            + " is not finite");
+                }
+            }
+        }
+    }
+
+    private static int[] shuffled(int n, Random rng) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        shuffle(p, rng);
+        return p;
+    }
+
+    static void shuffle(int[] a, Random rng) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int k = rng.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[k];
+            a[k] = t;
+        }
+    }
+}

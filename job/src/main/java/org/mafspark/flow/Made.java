@@ -1,0 +1,139 @@
+package org.mafspark.flow;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * MADE conditioner (Germain et al. 2015) with residual blocks, as nflows builds it: a masked input
+ * layer {@code D -> H}, {@code blocks} residual blocks {@code h + W2 relu(W1 relu(h))}, and a masked
+ * output layer {@code H -> 2D} without a preceding activation.
+ *
+ * <p>Masks are applied to the weights on every pass ({@code W * M}) and to their gradients, so a
+ * masked connection has no effect whatever value an optimiser writes into it: the autoregressive
+ * property cannot be undone by training. Forward and backward are written by hand because SameDiff
+ * gradients are wrong in DL4J 1.0.0-M2 when a variable has two consumers.
+ */
+public final class Made {
+    private final MadeLayout layout;
+    private final INDArray maskIn;
+    private final INDArray maskHidden;
+    private final INDArray maskOut;
+
+    public Made(MadeLayout layout, DataType dataType) {
+        this.layout = layout;
+        int d = layout.features();
+        int h = layout.hidden();
+        int[] in = MadeDegrees.input(d);
+        int[] hid = MadeDegrees.hidden(h, d);
+        int[] out = MadeDegrees.output(d, 2);
+        this.maskIn = Nd4j.create(MadeDegrees.mask(in, hid, false)).castTo(dataType);
+        this.maskHidden = Nd4j.create(MadeDegrees.mask(hid, hid, false)).castTo(dataType);
+        this.maskOut = Nd4j.create(MadeDegrees.mask(hid, out, true)).castTo(dataType);
+    }
+
+    public MadeLayout layout() {
+        return layout;
+    }
+
+    /** The mask of parameter {@code key}, or null for a bias. */
+    public INDArray mask(String key) {
+        if (MadeLayout.isBias(key)) {
+            return null;
+        }
+        if (key.equals(MadeLayout.W_IN)) {
+            return maskIn;
+        }
+        if (key.equals(MadeLayout.W_OUT)) {
+            return maskOut;
+        }
+        return maskHidden;
+    }
+
+    /** Intermediate values of one forward pass, kept for the backward pass. */
+    public static final class Cache {
+        INDArray input;
+        INDArray wIn;
+        INDArray wOut;
+        INDArray last;
+        final List<INDArray[]> blocks = new ArrayList<>();
+
+        /** The input this cache was computed for. */
+        public INDArray input() {
+            return input;
+        }
+    }
+
+    /**
+     * Conditioner outputs {@code [N, 2D]}: columns {@code 0..D-1} are the shifts, {@code D..2D-1}
+     * the unconstrained scales. Output column {@code i} (and {@code D+i}) depends on inputs
+     * {@code 0..i-1} only.
+     *
+     * @param cache filled for {@link #backward} when not null
+     */
+    public INDArray forward(Map<String, INDArray> p, INDArray y, Cache cache) {
+        INDArray wIn = p.get(MadeLayout.W_IN).mul(maskIn);
+        INDArray h = y.mmul(wIn).addiRowVector(p.get(MadeLayout.B_IN));
+        if (cache != null) {
+            cache.input = y;
+            cache.wIn = wIn;
+            cache.blocks.clear();
+        }
+        for (int b = 0; b < layout.blocks(); b++) {
+            INDArray w1 = p.get(MadeLayout.blockWeight(b, 1)).mul(maskHidden);
+            INDArray w2 = p.get(MadeLayout.blockWeight(b, 2)).mul(maskHidden);
+            INDArray a1 = Transforms.relu(h, true);
+            INDArray a2 = Transforms.relu(a1.mmul(w1).addiRowVector(p.get(MadeLayout.blockBias(b, 1))), false);
+            INDArray z2 = a2.mmul(w2).addiRowVector(p.get(MadeLayout.blockBias(b, 2)));
+            if (cache != null) {
+                cache.blocks.add(new INDArray[] {a1, a2, w1, w2});
+            }
+            h = z2.addi(h);
+        }
+        INDArray wOut = p.get(MadeLayout.W_OUT).mul(maskOut);
+        if (cache != null) {
+            cache.wOut = wOut;
+            cache.last = h;
+        }
+        return h.mmul(wOut).addiRowVector(p.get(MadeLayout.B_OUT));
+    }
+
+    /**
+     * Back-propagates {@code gOut = dL/d(outputs)} through the conditioner: writes the parameter
+     * gradients (masked) into {@code grads} and returns {@code dL/dy}.
+     */
+    public INDArray backward(Cache c, INDArray gOut, Map<String, INDArray> grads) {
+        weightGrad(c.last, gOut, grads.get(MadeLayout.W_OUT), maskOut);
+        biasGrad(gOut, grads.get(MadeLayout.B_OUT));
+        INDArray gh = gOut.mmul(c.wOut.transpose());
+        for (int b = layout.blocks() - 1; b >= 0; b--) {
+            INDArray[] blk = c.blocks.get(b);
+            INDArray a1 = blk[0];
+            INDArray a2 = blk[1];
+            weightGrad(a2, gh, grads.get(MadeLayout.blockWeight(b, 2)), maskHidden);
+            biasGrad(gh, grads.get(MadeLayout.blockBias(b, 2)));
+            // relu'(z) is 1 exactly where relu(z) > 0: sign(a) is that indicator.
+            INDArray gz1 = gh.mmul(blk[3].transpose()).muli(Transforms.sign(a2, true));
+            weightGrad(a1, gz1, grads.get(MadeLayout.blockWeight(b, 1)), maskHidden);
+            biasGrad(gz1, grads.get(MadeLayout.blockBias(b, 1)));
+            INDArray ga1 = gz1.mmul(blk[2].transpose()).muli(Transforms.sign(a1, true));
+            gh = gh.add(ga1);
+        }
+        weightGrad(c.input, gh, grads.get(MadeLayout.W_IN), maskIn);
+        biasGrad(gh, grads.get(MadeLayout.B_IN));
+        return gh.mmul(c.wIn.transpose());
+    }
+
+    private static void weightGrad(INDArray in, INDArray delta, INDArray target, INDArray mask) {
+        Nd4j.gemm(in, delta, target, true, false, 1.0, 0.0);
+        target.muli(mask);
+    }
+
+    private static void biasGrad(INDArray delta, INDArray target) {
+        target.assign(delta.sum(true, 0));
+    }
+}

@@ -1,0 +1,79 @@
+package org.mafspark.flow;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A fixed permutation of the features: {@code output[:, j] = input[:, order[j]]}. Volume
+ * preserving, so its log-determinant is 0. Placed between autoregressive transforms so that each
+ * one conditions on a different ordering.
+ */
+public final class Permutation implements Transform {
+    private final int[] order;
+    private final int[] inverseOrder;
+
+    public Permutation(int[] order) {
+        this.order = order.clone();
+        this.inverseOrder = invert(order);
+    }
+
+    /** {@code D-1, ..., 0}: the default between layers. */
+    public static Permutation reverse(int features) {
+        int[] o = new int[features];
+        for (int j = 0; j < features; j++) {
+            o[j] = features - 1 - j;
+        }
+        return new Permutation(o);
+    }
+
+    /** A uniformly random permutation drawn from {@code seed} (Fisher-Yates). */
+    public static Permutation random(int features, long seed) {
+        int[] o = new int[features];
+        for (int j = 0; j < features; j++) {
+            o[j] = j;
+        }
+        Random rng = new Random(seed);
+        for (int j = features - 1; j > 0; j--) {
+            int k = rng.nextInt(j + 1);
+            int t = o[j];
+            o[j] = o[k];
+            o[k] = t;
+        }
+        return new Permutation(o);
+    }
+
+    /** Checks that {@code order} is a permutation of {@code 0..n-1} and returns its inverse. */
+    static int[] invert(int[] order) {
+        int[] inv = new int[order.length];
+        Arrays.fill(inv, -1);
+        for (int j = 0; j < order.length; j++) {
+            int o = order[j];
+            if (o < 0 || o >= order.length || inv[o] != -1) {
+                throw new IllegalArgumentException("not a permutation of 0.." + (order.length - 1) + ": "
+                        + Arrays.toString(order));
+            }
+            inv[o] = j;
+        }
+        return inv;
+    }
+
+    public int[] order() {
+        return order.clone();
+    }
+
+    public int[] inverseOrder() {
+        return inverseOrder.clone();
+    }
+
+    @Override
+    public Result forward(INDArray x) {
+        return new Result(x.getColumns(order), Nd4j.zeros(x.dataType(), x.rows(), 1));
+    }
+
+    @Override
+    public INDArray inverse(INDArray u) {
+        return u.getColumns(inverseOrder);
+    }
+}

@@ -1,0 +1,93 @@
+package org.mafspark.flow.dl4j;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.mafspark.flow.Made;
+import org.mafspark.flow.MaskedAffineTransform;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * DL4J layer running {@link MaskedAffineTransform} on a {@link FlowState}: features go through the
+ * transform, the log-determinant column accumulates its log-determinant. Backward is the
+ * hand-written gradient of the transform (proved by DL4J's gradient check in the tests).
+ *
+ * <p>The forward pass keeps its intermediate values for the backward pass, so networks using this
+ * layer run with workspaces off ({@code WorkspaceMode.NONE}): a workspace would recycle them.
+ */
+public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
+    private transient MaskedAffineTransform transform;
+    private transient MaskedAffineTransform.Cache cache;
+    private transient INDArray cachedInput;
+
+    public MaskedAffineLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    /** The transform bound to this layer's parameters. */
+    public MaskedAffineTransform transform() {
+        if (transform == null) {
+            MaskedAffineLayer c = layerConf();
+            transform = new MaskedAffineTransform(new Made(c.layout(), dataType), params);
+        }
+        return transform;
+    }
+
+    @Override
+    public void setParamTable(java.util.Map<String, INDArray> paramTable) {
+        super.setParamTable(paramTable);
+        transform = null;
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        INDArray x = FlowState.features(input);
+        MaskedAffineTransform.Cache c = training ? new MaskedAffineTransform.Cache() : null;
+        MaskedAffineTransform.Result r = transform().forward(x, c);
+        cache = c;
+        cachedInput = c == null ? null : input;
+        INDArray out = FlowState.of(r.outputs(), r.logAbsDet().addi(FlowState.logDet(input)));
+        return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
+        INDArray x = FlowState.features(input);
+        if (cache == null || cachedInput != input) {
+            // The last forward pass was not a training pass on this input: redo it.
+            cache = new MaskedAffineTransform.Cache();
+            transform().forward(x, cache);
+            cachedInput = input;
+        }
+        INDArray gLogDet = FlowState.logDet(epsilon);
+        INDArray gx = transform().backward(cache, FlowState.features(epsilon), gLogDet, gradientViews);
+        Gradient g = new DefaultGradient(gradientsFlattened);
+        for (String key : layerConf().layout().keys()) {
+            g.gradientForVariable().put(key, gradientViews.get(key));
+        }
+        INDArray epsOut = FlowState.of(gx, gLogDet.dup());
+        return new Pair<>(g, workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsOut));
+    }
+
+    @Override
+    public boolean isPretrainLayer() {
+        return false;
+    }
+
+    @Override
+    public boolean hasBias() {
+        return true;
+    }
+
+    @Override
+    public void clearNoiseWeightParams() {
+        // no weight noise
+    }
+}
