@@ -36,9 +36,9 @@ public final class FlowNetworks {
                 .seed(seed)
                 .dataType(dataType)
                 .updater(updater)
-                // The layers keep forward intermediates for backprop: workspaces would recycle them.
-                .trainingWorkspaceMode(WorkspaceMode.NONE)
-                .inferenceWorkspaceMode(WorkspaceMode.NONE)
+                // Workspaces: without them every ND4J result is a fresh off-heap allocation (~0.1 ms each).
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .miniBatch(true);
         if (clipNorm > 0) {
             b.gradientNormalization(GradientNormalization.ClipL2PerLayer).gradientNormalizationThreshold(clipNorm);

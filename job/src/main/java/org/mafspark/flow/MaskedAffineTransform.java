@@ -53,18 +53,28 @@ public final class MaskedAffineTransform implements Transform {
 
     /** Forward pass that fills {@code cache} (when not null) for {@link #backward}. */
     public Result forward(INDArray x, Cache cache) {
+        INDArray u = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
+        INDArray logDet = Nd4j.zeros(x.dataType(), x.rows(), 1);
+        forward(x, cache, u, logDet);
+        return new Result(u, logDet);
+    }
+
+    /**
+     * Forward pass into caller-owned arrays (no concatenation on the hot path): writes {@code u}
+     * into {@code uOut [N, D]} and ADDS the log-determinant to {@code logDetSum [N, 1]}.
+     */
+    public void forward(INDArray x, Cache cache, INDArray uOut, INDArray logDetSum) {
         int d = made.layout().features();
         INDArray out = made.forward(params, x, cache == null ? null : cache.made);
         INDArray shift = out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d));
         INDArray raw = out.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d));
         INDArray scale = scale(raw);
-        INDArray u = x.mul(scale).addi(shift);
-        INDArray logDet = Transforms.log(scale, true).sum(true, 1);
+        x.mul(scale, uOut).addi(shift);
+        logDetSum.addi(Transforms.log(scale, true).sum(true, 1));
         if (cache != null) {
             cache.rawScale = raw;
             cache.scale = scale;
         }
-        return new Result(u, logDet);
     }
 
     /**
@@ -72,11 +82,15 @@ public final class MaskedAffineTransform implements Transform {
      * gradients into {@code grads} and returns {@code dL/dx}.
      */
     public INDArray backward(Cache c, INDArray gu, INDArray gLogDet, Map<String, INDArray> grads) {
+        int d = made.layout().features();
         INDArray x = c.made.input();
+        INDArray gOut = Nd4j.createUninitialized(gu.dataType(), new long[] {gu.rows(), 2L * d}, 'f');
+        gOut.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)).assign(gu);
         // dL/dscale = gu * x + gLogDet / scale; d scale / d raw = sigmoid(raw).
-        INDArray gScale = gu.mul(x).addi(Transforms.pow(c.scale, -1, true).muliColumnVector(gLogDet));
-        INDArray gRaw = gScale.muli(Transforms.sigmoid(c.rawScale, true));
-        INDArray gOut = Nd4j.hstack(gu, gRaw);
+        INDArray gRaw = gOut.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d));
+        gu.mul(x, gRaw)
+                .addi(Transforms.pow(c.scale, -1, true).muliColumnVector(gLogDet))
+                .muli(Transforms.sigmoid(c.rawScale, true));
         INDArray gx = made.backward(c.made, gOut, grads);
         return gx.addi(gu.mul(c.scale));
     }

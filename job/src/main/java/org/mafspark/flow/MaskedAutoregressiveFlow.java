@@ -8,6 +8,11 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.mafspark.flow.dl4j.MaskedAffineLayerImpl;
 import org.mafspark.flow.dl4j.PermutationLayer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -72,19 +77,41 @@ public final class MaskedAutoregressiveFlow {
 
     /** Data to noise: {@code u} and {@code log|det du/dx|} per row. */
     public Transform.Result forward(INDArray x) {
-        return transform.forward(x.castTo(dataType()));
+        try (MemoryWorkspace ws = scratch()) {
+            Transform.Result r = transform.forward(x.castTo(dataType()));
+            return new Transform.Result(r.outputs().detach(), r.logAbsDet().detach());
+        }
     }
 
     /** Noise to data. */
     public INDArray inverse(INDArray u) {
-        return transform.inverse(u.castTo(dataType()));
+        try (MemoryWorkspace ws = scratch()) {
+            return transform.inverse(u.castTo(dataType())).detach();
+        }
     }
 
     /** {@code log p(x)} per row, {@code [N, 1]}, in one pass. */
     public INDArray logProb(INDArray x) {
-        Transform.Result r = forward(x);
-        return StandardNormal.logProb(r.outputs()).addi(r.logAbsDet());
+        try (MemoryWorkspace ws = scratch()) {
+            Transform.Result r = transform.forward(x.castTo(dataType()));
+            return StandardNormal.logProb(r.outputs()).addi(r.logAbsDet()).detach();
+        }
     }
+
+    /**
+     * A per-thread ND4J workspace for the intermediates of one call: without it every ND4J result
+     * is a separate off-heap allocation, which costs more than the arithmetic at these sizes.
+     */
+    private static MemoryWorkspace scratch() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, "maf-flow-scratch");
+    }
+
+    private static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.2)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
 
     /** {@code log p(x)} per row of a Java matrix. */
     public double[] logProb(double[][] x) {

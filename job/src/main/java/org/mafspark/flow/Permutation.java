@@ -2,6 +2,8 @@ package org.mafspark.flow;
 
 import java.util.Arrays;
 import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -9,10 +11,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * A fixed permutation of the features: {@code output[:, j] = input[:, order[j]]}. Volume
  * preserving, so its log-determinant is 0. Placed between autoregressive transforms so that each
  * one conditions on a different ordering.
+ *
+ * <p>Applied as a product with a 0/1 permutation matrix: one BLAS call, where ND4J's
+ * {@code getColumns} costs ~0.25 ms per call (measured). The product is exact for finite inputs
+ * (each output is {@code 1 * x + 0 + ... + 0}); non-finite values never reach the flow (bad rows
+ * are rejected before scoring).
  */
 public final class Permutation implements Transform {
     private final int[] order;
     private final int[] inverseOrder;
+    private final java.util.Map<DataType, INDArray[]> matrices = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Permutation(int[] order) {
         this.order = order.clone();
@@ -69,11 +77,41 @@ public final class Permutation implements Transform {
 
     @Override
     public Result forward(INDArray x) {
-        return new Result(x.getColumns(order), Nd4j.zeros(x.dataType(), x.rows(), 1));
+        return new Result(apply(x), Nd4j.zeros(x.dataType(), x.rows(), 1));
     }
 
     @Override
     public INDArray inverse(INDArray u) {
-        return u.getColumns(inverseOrder);
+        return applyInverse(u);
+    }
+
+    /** {@code x[:, order]} as a new array. */
+    public INDArray apply(INDArray x) {
+        return product(x, matrices(x.dataType())[0]);
+    }
+
+    /** {@code u[:, inverseOrder]} as a new array. */
+    public INDArray applyInverse(INDArray u) {
+        return product(u, matrices(u.dataType())[1]);
+    }
+
+    private static INDArray product(INDArray x, INDArray p) {
+        INDArray out = Nd4j.createUninitialized(x.dataType(), new long[] {x.rows(), p.columns()}, 'c');
+        Nd4j.gemm(x, p, out, false, false, 1.0, 0.0);
+        return out;
+    }
+
+    private INDArray[] matrices(DataType dt) {
+        return matrices.computeIfAbsent(dt, t -> {
+            // Shared across calls and threads: keep them out of any caller's workspace.
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                double[][] p = new double[order.length][order.length];
+                for (int j = 0; j < order.length; j++) {
+                    p[order[j]][j] = 1.0;
+                }
+                INDArray forward = Nd4j.create(p).castTo(t);
+                return new INDArray[] {forward, forward.transpose().dup('c')};
+            }
+        });
     }
 }

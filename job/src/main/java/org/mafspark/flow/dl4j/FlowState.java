@@ -1,7 +1,6 @@
 package org.mafspark.flow.dl4j;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -22,10 +21,5 @@ public final class FlowState {
     public static INDArray logDet(INDArray state) {
         long c = state.columns() - 1;
         return state.get(NDArrayIndex.all(), NDArrayIndex.interval(c, c + 1));
-    }
-
-    /** Joins features and log-determinant into a new state array. */
-    public static INDArray of(INDArray features, INDArray logDet) {
-        return Nd4j.hstack(features, logDet);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.mafspark.flow.Made;
 import org.mafspark.flow.MadeLayout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,7 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Parameters of a {@link MaskedAffineLayer}, initialised as PyTorch/nflows do: every linear layer
  * {@code U(-1/sqrt(fanIn), 1/sqrt(fanIn))} for weights and bias, except the second linear layer of
  * each residual block, {@code U(-1e-3, 1e-3)}, so that each block starts near the identity.
- * Draws come from ND4J's generator, which DL4J seeds from the network's seed.
+ * Draws come from ND4J's generator, which DL4J seeds from the network's seed. Masked weights are
+ * then zeroed: they stay zero for good (see {@link Made}).
  */
 public final class MadeParamInitializer implements ParamInitializer {
     /** Half-width of the near-zero initialisation of each residual block's last layer. */
@@ -86,6 +88,7 @@ public final class MadeParamInitializer implements ParamInitializer {
                 INDArray v = e.getValue();
                 v.assign(Nd4j.rand(v.dataType(), v.shape()).muli(2 * bound).subi(bound));
             }
+            new Made(layout, paramsView.dataType()).applyMasks(views);
         }
         return views;
     }

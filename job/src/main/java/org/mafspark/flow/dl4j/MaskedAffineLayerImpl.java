@@ -10,15 +10,17 @@ import org.mafspark.flow.Made;
 import org.mafspark.flow.MaskedAffineTransform;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DL4J layer running {@link MaskedAffineTransform} on a {@link FlowState}: features go through the
  * transform, the log-determinant column accumulates its log-determinant. Backward is the
  * hand-written gradient of the transform (proved by DL4J's gradient check in the tests).
  *
- * <p>The forward pass keeps its intermediate values for the backward pass, so networks using this
- * layer run with workspaces off ({@code WorkspaceMode.NONE}): a workspace would recycle them.
+ * <p>A training forward pass keeps its intermediate values for the backward pass in DL4J's
+ * activations workspace, which stays open until the iteration's backprop is done.
  */
 public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
     private transient MaskedAffineTransform transform;
@@ -47,13 +49,25 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        INDArray x = FlowState.features(input);
-        MaskedAffineTransform.Cache c = training ? new MaskedAffineTransform.Cache() : null;
-        MaskedAffineTransform.Result r = transform().forward(x, c);
-        cache = c;
-        cachedInput = c == null ? null : input;
-        INDArray out = FlowState.of(r.outputs(), r.logAbsDet().addi(FlowState.logDet(input)));
-        return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
+        if (!training) {
+            cache = null;
+            cachedInput = null;
+            return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, forward(null));
+        }
+        // The intermediates must live until backprop: allocate them where DL4J keeps layer inputs
+        // (the activations workspace, open for the whole iteration), as its BatchNormalization does.
+        try (MemoryWorkspace ws = workspaceMgr.notifyScopeBorrowed(ArrayType.INPUT)) {
+            cache = new MaskedAffineTransform.Cache();
+            cachedInput = input;
+            return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, forward(cache));
+        }
+    }
+
+    private INDArray forward(MaskedAffineTransform.Cache c) {
+        INDArray out = Nd4j.createUninitialized(input.dataType(), input.shape(), 'c');
+        INDArray logDet = FlowState.logDet(out).assign(FlowState.logDet(input));
+        transform().forward(FlowState.features(input), c, FlowState.features(out), logDet);
+        return out;
     }
 
     @Override
@@ -63,8 +77,8 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
         if (cache == null || cachedInput != input) {
             // The last forward pass was not a training pass on this input: redo it.
             cache = new MaskedAffineTransform.Cache();
-            transform().forward(x, cache);
             cachedInput = input;
+            forward(cache);
         }
         INDArray gLogDet = FlowState.logDet(epsilon);
         INDArray gx = transform().backward(cache, FlowState.features(epsilon), gLogDet, gradientViews);
@@ -72,7 +86,9 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
         for (String key : layerConf().layout().keys()) {
             g.gradientForVariable().put(key, gradientViews.get(key));
         }
-        INDArray epsOut = FlowState.of(gx, gLogDet.dup());
+        INDArray epsOut = Nd4j.createUninitialized(epsilon.dataType(), epsilon.shape(), 'c');
+        FlowState.features(epsOut).assign(gx);
+        FlowState.logDet(epsOut).assign(gLogDet);
         return new Pair<>(g, workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsOut));
     }
 
