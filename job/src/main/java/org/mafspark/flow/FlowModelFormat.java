@@ -190,7 +190,8 @@ public final class FlowModelFormat {
         return bytes.toByteArray();
     }
 
-    static String sha256(byte[] data) {
+    /** Hex SHA-256 of {@code data}: the identity of a stored flow. */
+    public static String sha256(byte[] data) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
         } catch (NoSuchAlgorithmException e) {

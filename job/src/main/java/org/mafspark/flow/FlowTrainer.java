@@ -42,7 +42,7 @@ public final class FlowTrainer {
     public TrainingResult fit(double[][] x) {
         checkShape(x);
         Random rng = new Random(config.seed());
-        int[] perm = shuffled(x.length, rng);
+        int[] perm = Shuffling.shuffled(x.length, rng);
         int nVal = (int) Math.floor(config.validationFraction() * x.length);
         int nTrain = x.length - nVal;
         if (nTrain < 1) {
@@ -79,8 +79,8 @@ public final class FlowTrainer {
         }
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
             long t0 = System.nanoTime();
-            net.setLearningRate(cosineRate(epoch));
-            shuffle(order, rng);
+            net.setLearningRate(config.learningRateAt(epoch));
+            Shuffling.shuffle(order, rng);
             double sum = 0;
             for (int from = 0; from < z.length; from += config.batchSize()) {
                 int to = Math.min(z.length, from + config.batchSize());
@@ -115,19 +115,10 @@ public final class FlowTrainer {
         return new TrainingResult(flow, history, bestEpoch, reason);
     }
 
-    /** Learning rate of epoch {@code e} (1-based): cosine from the configured rate towards 0. */
-    double cosineRate(int e) {
-        return config.learningRate() * 0.5 * (1 + Math.cos(Math.PI * (e - 1) / config.epochs()));
-    }
-
     static double[][] standardize(double[][] x, Standardization std) {
-        double[] m = std.mean();
-        double[] s = std.scale();
-        double[][] z = new double[x.length][m.length];
+        double[][] z = new double[x.length][];
         for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < m.length; j++) {
-                z[i][j] = (x[i][j] - m[j]) / s[j];
-            }
+            z[i] = std.apply(x[i]);
         }
         return z;
     }
@@ -150,21 +141,4 @@ public final class FlowTrainer {
         }
     }
 
-    private static int[] shuffled(int n, Random rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        shuffle(p, rng);
-        return p;
-    }
-
-    static void shuffle(int[] a, Random rng) {
-        for (int i = a.length - 1; i > 0; i--) {
-            int k = rng.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[k];
-            a[k] = t;
-        }
-    }
 }

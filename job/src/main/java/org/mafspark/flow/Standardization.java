@@ -6,9 +6,11 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Per-feature affine standardisation {@code z = (x - mean) / scale}, fitted on the training data
  * and stored with the model. It is part of the density: {@code log p(x) = log p(z) - sum log scale},
- * so log-probabilities are in the user's original units.
+ * so log-probabilities are in the user's original units. Serializable: Spark ships it to the
+ * executors that standardise minibatches.
  */
-public final class Standardization implements Transform {
+public final class Standardization implements Transform, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     /**
      * Relative floor of a scale: a constant column would otherwise divide by zero. Such a column is
      * centred but not scaled; its density stays finite because the flow's scales are bounded.
@@ -41,7 +43,8 @@ public final class Standardization implements Transform {
     }
 
     /**
-     * Fits mean and population standard deviation; a standard deviation below
+     * From the mean and the POPULATION variance (divide by n; Spark's Summarizer returns the sample
+     * variance, divide by n-1: convert it first); a standard deviation below
      * {@code SCALE_FLOOR * max(1, |mean|)} is replaced by 1 (constant column).
      */
     public static Standardization fromMoments(double[] mean, double[] variance) {
@@ -76,6 +79,15 @@ public final class Standardization implements Transform {
             var[j] /= x.length;
         }
         return fromMoments(mean, var);
+    }
+
+    /** {@code (x - mean) / scale} of one row, as a new array. */
+    public double[] apply(double[] x) {
+        double[] z = new double[x.length];
+        for (int j = 0; j < x.length; j++) {
+            z[j] = (x[j] - mean[j]) / scale[j];
+        }
+        return z;
     }
 
     public double[] mean() {

@@ -28,6 +28,16 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         check(clipNorm >= 0, "clipNorm must be >= 0, got " + clipNorm);
     }
 
+    /**
+     * Learning rate of epoch {@code epoch} (1-based): cosine annealing from {@code learningRate}
+     * towards 0 over {@code epochs}, as nflows' examples train. At a fixed rate Adam's minibatch noise
+     * leaves the flow's mean off by ~0.04 standard deviations on the notebook's mixture (measured),
+     * which a two-sample test on 5000 samples detects.
+     */
+    public double learningRateAt(int epoch) {
+        return learningRate * 0.5 * (1 + Math.cos(Math.PI * (epoch - 1) / epochs));
+    }
+
     private static void check(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);

@@ -1,0 +1,248 @@
+package org.mafspark.spark;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.Arrays;
+import java.util.Optional;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.stat.Summarizer;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.mafspark.flow.FlowArchitecture;
+import org.mafspark.flow.FlowModelFormat;
+import org.mafspark.flow.Standardization;
+import org.mafspark.flow.TrainingConfig;
+import org.mafspark.flow.TrainingResult;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Spark ML estimator of a {@link MafOutlierModel}: learns the density {@code p(x)} of the rows with a
+ * masked autoregressive flow trained by DL4J parameter averaging, then a threshold on
+ * {@code log p(x)} (absolute, or the {@code contamination}-quantile of the training rows).
+ *
+ * <pre>{@code
+ * MafOutlierModel model = new MafOutlierDetector().setInputCols("amount", "latency")
+ *         .setContamination(0.001).fit(df);
+ * model.transform(df).filter("isAnomaly").write().parquet(out);
+ * }</pre>
+ *
+ * <p>Rows with a null or non-finite feature are refused (impute or filter them first).
+ */
+public final class MafOutlierDetector extends Estimator<MafOutlierModel>
+        implements MafOutlierParams<MafOutlierDetector>, DefaultParamsWritable {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(MafOutlierDetector.class);
+
+    /** Floating-point type of training and scoring: float32, as the one-JVM trainer in production. */
+    static final DataType DATA_TYPE = DataType.FLOAT;
+
+    private final String uid;
+    private final MafParamSet paramSet;
+
+    public MafOutlierDetector() {
+        this(Identifiable$.MODULE$.randomUID("mafOutlierDetector"));
+    }
+
+    /** A detector with the given uid (used by copy and load). */
+    public MafOutlierDetector(String uid) {
+        this.uid = uid;
+        this.paramSet = new MafParamSet(this);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @Override
+    public MafParamSet paramSet() {
+        return paramSet;
+    }
+
+    @Override
+    public MafOutlierDetector copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    /** The model's output schema: the input plus {@code logProbCol} (double) and {@code predictionCol} (boolean). */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        FeatureColumns.resolve(this, schema);
+        return FeatureColumns.outputSchema(schema, getLogProbCol(), getPredictionCol());
+    }
+
+    /** Validates the schema, trains the flow, derives the threshold. */
+    @Override
+    public MafOutlierModel fit(Dataset<?> dataset) {
+        long start = System.nanoTime();
+        transformSchema(dataset.schema(), true);
+        SparkSession spark = dataset.sparkSession();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int workers = hasNumWorkers() ? getNumWorkers() : jsc.defaultParallelism();
+
+        Dataset<Row> selected = selectFeatures(dataset);
+        FeatureColumns features = FeatureColumns.resolve(this, selected.schema());
+        int d = dimension(selected, features);
+        String[] names = features.featureNames(selected.schema(), d);
+        JavaRDD<double[]> rows = selected.javaRDD().map(r -> {
+            double[] x = new double[d];
+            features.read(r, x);
+            return x;
+        });
+
+        double v = getValidationFraction();
+        JavaRDD<double[]>[] parts = v > 0 ? rows.randomSplit(new double[] {1 - v, v}, getSeed()) : null;
+        JavaRDD<double[]> train = v > 0 ? parts[0] : rows;
+        // One partition per worker, so that parameter averaging needs no per-round repartition.
+        if (train.getNumPartitions() != workers) {
+            train = train.repartition(workers);
+        }
+        train = train.persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<double[]> validation = (v > 0 ? parts[1] : jsc.<double[]>emptyRDD())
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            Moments moments = moments(spark, train);
+            long validationRows = validation.count();
+            if (moments.count < 1) {
+                throw new IllegalArgumentException("no training rows: the input has " + validationRows
+                        + " rows, all held out by validationFraction=" + v);
+            }
+            LOG.info("training a MAF on {} rows x {} features {} ({} held out) with {} workers: {} layers, {} hidden, "
+                    + "{} blocks, batch {} per worker, averaging every {}", moments.count, d, Arrays.toString(names),
+                    validationRows, workers, getNumLayers(), getHiddenFeatures(), getNumBlocks(),
+                    getBatchSizePerWorker(), getAveragingFrequency());
+            TrainingResult result = new DistributedFlowTrainer(jsc, architecture(d), trainingConfig(),
+                    getAveragingFrequency(), workers, DATA_TYPE)
+                    .fit(train, moments.count, validation, validationRows, moments.standardization());
+            byte[] bytes = FlowModelFormat.toBytes(result.flow());
+
+            Optional<AnomalyThreshold> fitted = Optional.empty();
+            double alpha;
+            if (hasThreshold()) {
+                alpha = getThreshold();
+            } else {
+                fitted = Optional.of(contaminationThreshold(spark, jsc, train.union(validation), bytes));
+                alpha = fitted.get().threshold();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            MafTrainingSummary summary = new MafTrainingSummary(result.history(), result.bestEpoch(),
+                    result.stopReason(), moments.count, validationRows, workers, seconds, fitted);
+            LOG.info("trained in {} s, best epoch {} ({}); threshold log p <= {}{}", String.format("%.1f", seconds),
+                    result.bestEpoch(), result.stopReason(), alpha, fitted.map(t -> String.format(
+                            " flags %.5f of the training rows (contamination %s)", t.flaggedFraction(),
+                            t.contamination())).orElse(""));
+            MafOutlierModel model = new MafOutlierModel(uid, bytes, names, summary);
+            copyValues(model, ParamMap.empty());
+            model.setThreshold(alpha);
+            return model.setParent(this);
+        } catch (Exception e) {
+            throw FeatureColumns.unwrap(e);
+        } finally {
+            train.unpersist(false);
+            validation.unpersist(false);
+        }
+    }
+
+    /** Only the feature columns, so that wide tables do not travel through training. */
+    private Dataset<Row> selectFeatures(Dataset<?> dataset) {
+        String[] cols = hasInputCols() ? getInputCols() : new String[] {getFeaturesCol()};
+        return dataset.toDF().select(Arrays.stream(cols).map(c -> col("`" + c.replace("`", "``") + "`"))
+                .toArray(org.apache.spark.sql.Column[]::new));
+    }
+
+    /** Number of features: the columns, the vector's declared size, or the size of the first vector. */
+    private static int dimension(Dataset<Row> selected, FeatureColumns features) {
+        int declared = features.declaredVectorSize(selected.schema());
+        if (declared > 0) {
+            return declared;
+        }
+        Row first = selected.first();
+        if (first.isNullAt(0)) {
+            throw new IllegalArgumentException("features column '" + features.columns()[0] + "' has a null vector");
+        }
+        return ((Vector) first.get(0)).size();
+    }
+
+    private FlowArchitecture architecture(int d) {
+        return FlowArchitecture.defaults(d).withLayers(getNumLayers()).withHidden(getHiddenFeatures())
+                .withBlocks(getNumBlocks());
+    }
+
+    private TrainingConfig trainingConfig() {
+        return TrainingConfig.defaults().withEpochs(getMaxEpochs()).withBatchSize(getBatchSizePerWorker())
+                .withLearningRate(getLearningRate()).withValidationFraction(getValidationFraction())
+                .withPatience(getEarlyStoppingPatience()).withSeed(getSeed());
+    }
+
+    /** Mean, population variance and count of the training rows, by Spark's Summarizer. */
+    private record Moments(double[] mean, double[] variance, long count) {
+        Standardization standardization() {
+            return Standardization.fromMoments(mean, variance);
+        }
+    }
+
+    private static Moments moments(SparkSession spark, JavaRDD<double[]> train) {
+        StructType schema = new StructType().add("f", SQLDataTypes.VectorType(), false);
+        Dataset<Row> vectors = spark.createDataFrame(train.map(x -> RowFactory.create(Vectors.dense(x))), schema);
+        Row s = vectors.select(Summarizer.metrics("mean", "variance", "count").summary(col("f")).as("s"))
+                .select("s.mean", "s.variance", "s.count").first();
+        long n = s.getLong(2);
+        if (n == 0) {
+            return new Moments(new double[0], new double[0], 0);
+        }
+        double[] variance = ((Vector) s.get(1)).toArray();
+        // Summarizer's variance is the sample variance; the standardisation (as in the one-JVM trainer)
+        // uses the population variance.
+        for (int j = 0; j < variance.length; j++) {
+            variance[j] = n > 1 ? variance[j] * (n - 1) / n : 0.0;
+        }
+        return new Moments(((Vector) s.get(0)).toArray(), variance, n);
+    }
+
+    /** Scores all fitted rows and takes the contamination-quantile of their log-densities. */
+    private AnomalyThreshold contaminationThreshold(SparkSession spark, JavaSparkContext jsc, JavaRDD<double[]> rows,
+            byte[] bytes) {
+        Broadcast<FlowScorer.FlowBytes> model = jsc.broadcast(FlowScorer.FlowBytes.of(bytes));
+        try {
+            StructType schema = new StructType().add("logProb", DataTypes.DoubleType, false);
+            Dataset<Row> logProbs = spark.createDataFrame(FlowScorer.logProbs(rows, model)
+                    .map(RowFactory::create), schema).persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+                return AnomalyThreshold.fromContamination(logProbs, "logProb", getContamination(),
+                        getContaminationError());
+            } finally {
+                logProbs.unpersist(false);
+            }
+        } finally {
+            model.destroy();
+        }
+    }
+
+    /** Reader of a saved detector (its params). */
+    public static MLReader<MafOutlierDetector> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    /** Loads a detector saved with {@code write().save(path)}. */
+    public static MafOutlierDetector load(String path) {
+        return read().load(path);
+    }
+}
