@@ -1,0 +1,108 @@
+package org.mafspark.bench;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.mafspark.flow.FlowArchitecture;
+import org.mafspark.flow.FlowNetworks;
+import org.mafspark.flow.MaskedAutoregressiveFlow;
+import org.mafspark.flow.Standardization;
+import org.mafspark.flow.TrainingConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single-JVM speed benchmark of the reference flow (D=8, hidden 64, 2 blocks, 5 layers,
+ * float32): sgemm GFLOP/s, then training, log-density and sampling rows/s, each against its
+ * FLOP-bound limit. The limit uses the best sgemm rate of the reference shape {@code [65536 x 64] x
+ * [64 x 64]} (the forward pass's widest product), measured before and after the flow timings.
+ *
+ * <p>FLOPs per row: forward (log-density) {@code F = forwardFlopsPerRow()}; a training step about
+ * {@code 3F} (forward, then backward through inputs and weights); sampling {@code D F}, since
+ * inverting a MAF evaluates every MADE once per feature, sequentially.
+ */
+public final class Benchmark {
+    /** The reference architecture. */
+    public static final FlowArchitecture REFERENCE = FlowArchitecture.defaults(BenchData.FEATURES);
+
+    private static final Logger LOG = LoggerFactory.getLogger(Benchmark.class);
+
+    private Benchmark() {}
+
+    /** Runs every measurement with {@code settings}. */
+    public static BenchReport run(BenchSettings settings, boolean quick, long seed) {
+        long t0 = System.nanoTime();
+        String started = Instant.now().toString();
+        FlowArchitecture arch = REFERENCE;
+        long flops = arch.forwardFlopsPerRow();
+        MachineInfo machine = MachineInfo.current();
+        LOG.info("bench: {} cores, OMP_NUM_THREADS={}, Java {}", machine.cores(), machine.ompNumThreads(),
+                machine.javaVersion());
+
+        int m = BenchSettings.SCORE_BATCH;
+        int d = arch.features();
+        int h = arch.hidden();
+        long[][] shapes = {{m, h, h}, {m, d, h}, {m, h, 2L * d}, {1024, 1024, 1024}};
+        List<GemmResult> gemm = new ArrayList<>();
+        for (long[] s : shapes) {
+            GemmResult g = GemmBenchmark.measure(s[0], s[1], s[2], settings.gemmWarmup(), settings.gemmReps(), seed);
+            LOG.info("bench: sgemm {} {} GFLOP/s (median), {} (best)", g.shape(), String.format("%.1f", g.gflops()),
+                    String.format("%.1f", g.bestGflops()));
+            gemm.add(g);
+        }
+
+        double[][] x = BenchData.generate(settings.dataRows(), seed);
+        Standardization std = Standardization.fit(x);
+        TrainingConfig cfg = TrainingConfig.defaults().withBatchSize(BenchSettings.BATCH_SIZE).withSeed(seed);
+        MultiLayerNetwork net = FlowNetworks.create(FlowNetworks.configuration(arch, cfg, DataType.FLOAT));
+        List<DataSet> batches = FlowBenchmark.minibatches(x, std, BenchSettings.BATCH_SIZE, DataType.FLOAT);
+        double fit = FlowBenchmark.fitRowsPerSecond(net, batches, settings.trainWarmupSeconds(), settings.trainReps(),
+                settings.trainRepSeconds());
+        LOG.info("bench: training (prebuilt minibatches) {} rows/s", String.format("%.0f", fit));
+
+        int epochRows = (int) Math.max(4 * BenchSettings.BATCH_SIZE,
+                Math.min(x.length, fit * settings.trainerEpochSeconds()));
+        double[][] epochData = Arrays.copyOf(x, epochRows);
+        double trainer = FlowBenchmark.trainerEpochRowsPerSecond(arch, epochData, seed);
+        LOG.info("bench: FlowTrainer epoch of {} rows {} rows/s", epochRows, String.format("%.0f", trainer));
+
+        // Timed on the network trained above: realistic parameters rather than the initialisation.
+        MaskedAutoregressiveFlow flow = new MaskedAutoregressiveFlow(arch, std, net);
+        double[][] scoreRows = BenchData.generate(settings.logProbRows(), seed + 1);
+        double logProb = FlowBenchmark.logProbRowsPerSecond(flow, scoreRows, settings.logProbWarmup(),
+                settings.logProbReps());
+        LOG.info("bench: logProb {} rows/s", String.format("%.0f", logProb));
+        double sample = FlowBenchmark.sampleRowsPerSecond(flow, settings.sampleRows(), seed, settings.sampleWarmup(),
+                settings.sampleReps());
+        LOG.info("bench: sample {} rows/s", String.format("%.0f", sample));
+
+        // The reference shape once more, after the flow timings: on a machine shared with other
+        // jobs the load changes within a run, and the ceiling is the best the machine showed.
+        long[] ref = shapes[0];
+        GemmResult again = GemmBenchmark.measure(ref[0], ref[1], ref[2], settings.gemmWarmup(), settings.gemmReps(),
+                seed);
+        LOG.info("bench: sgemm {} again {} GFLOP/s (median), {} (best)", again.shape(),
+                String.format("%.1f", again.gflops()), String.format("%.1f", again.bestGflops()));
+        gemm.add(again);
+        double gflops = Math.max(gemm.get(0).bestGflops(), again.bestGflops());
+
+        List<Throughput> rates = List.of(
+                Throughput.of("training, net.fit on prebuilt minibatches", fit, 3 * flops, gflops,
+                        "batch " + BenchSettings.BATCH_SIZE + ", Adam; median of " + settings.trainReps()
+                                + " repetitions of ~" + settings.trainRepSeconds() + " s"),
+                Throughput.of("training, FlowTrainer epoch", trainer, 3 * flops, gflops,
+                        "batch " + BenchSettings.BATCH_SIZE + ", " + epochRows + " rows, shuffling and minibatch "
+                                + "building included, second of two epochs"),
+                Throughput.of("logProb", logProb, flops, gflops,
+                        "batches of " + settings.logProbRows() + " rows; median of " + settings.logProbReps()),
+                Throughput.of("sample", sample, (long) d * flops, gflops,
+                        "batches of " + settings.sampleRows() + " rows, noise generation included; median of "
+                                + settings.sampleReps()));
+        return new BenchReport(started, quick, seed, machine, arch, arch.numParams(), flops, DataType.FLOAT.name(),
+                gemm, gflops, again.shape(), rates, (System.nanoTime() - t0) / 1e9);
+    }
+}
