@@ -6,6 +6,8 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -102,7 +104,7 @@ public final class Made {
         for (int b = 0; b < layout.blocks(); b++) {
             INDArray w1 = p.get(MadeLayout.blockWeight(b, 1)).mul(maskHidden);
             INDArray w2 = p.get(MadeLayout.blockWeight(b, 2)).mul(maskHidden);
-            INDArray a1 = Transforms.relu(h.dup('f'), false);
+            INDArray a1 = relu(h);
             INDArray a2 = Transforms.relu(matmul(a1, w1, false).addiRowVector(p.get(MadeLayout.blockBias(b, 1))), false);
             INDArray z2 = matmul(a2, w2, false).addiRowVector(p.get(MadeLayout.blockBias(b, 2)));
             if (cache != null) {
@@ -132,11 +134,11 @@ public final class Made {
             INDArray a2 = blk[1];
             weightGrad(a2, gh, grads.get(MadeLayout.blockWeight(b, 2)), maskHidden);
             biasGrad(gh, grads.get(MadeLayout.blockBias(b, 2)));
-            // relu'(z) is 1 exactly where relu(z) > 0: sign(a) is that indicator.
-            INDArray gz1 = matmul(gh, blk[3], true).muli(Transforms.sign(a2, true));
+            // relu'(z) is 1 exactly where relu(z) > 0: the ReLU outputs a2, a1 select the gradient.
+            INDArray gz1 = reluBackward(a2, matmul(gh, blk[3], true));
             weightGrad(a1, gz1, grads.get(MadeLayout.blockWeight(b, 1)), maskHidden);
             biasGrad(gz1, grads.get(MadeLayout.blockBias(b, 1)));
-            INDArray ga1 = matmul(gz1, blk[2], true).muli(Transforms.sign(a1, true));
+            INDArray ga1 = reluBackward(a1, matmul(gz1, blk[2], true));
             gh = ga1.addi(gh);
         }
         weightGrad(c.input, gh, grads.get(MadeLayout.W_IN), maskIn);
@@ -153,6 +155,19 @@ public final class Made {
         INDArray out = Nd4j.createUninitialized(a.dataType(), new long[] {a.rows(), cols}, 'f');
         Nd4j.gemm(a, w, out, false, transposeW, 1.0, 0.0);
         return out;
+    }
+
+    /** {@code max(h, 0)} into a new column-major array, in one pass over {@code h}. */
+    static INDArray relu(INDArray h) {
+        INDArray out = Nd4j.createUninitialized(h.dataType(), h.shape(), 'f');
+        Nd4j.getExecutioner().exec(new RectifiedLinear(h, out));
+        return out;
+    }
+
+    /** {@code grad * (activation > 0)}, in place in {@code grad}, in one pass. */
+    static INDArray reluBackward(INDArray activation, INDArray grad) {
+        Nd4j.getExecutioner().exec(new ThresholdReluBp(activation, grad, grad, 0.0));
+        return grad;
     }
 
     private static void weightGrad(INDArray in, INDArray delta, INDArray target, INDArray mask) {
