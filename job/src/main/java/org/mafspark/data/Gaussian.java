@@ -58,6 +58,16 @@ public final class Gaussian {
         return x;
     }
 
+    /** {@code n} draws from a generator seeded with {@code seed}. */
+    public double[][] sample(int n, long seed) {
+        Random rng = new Random(seed);
+        double[][] x = new double[n][];
+        for (int i = 0; i < n; i++) {
+            x[i] = sample(rng);
+        }
+        return x;
+    }
+
     static double[][] cholesky(double[][] a) {
         int n = a.length;
         double[][] l = new double[n][n];

@@ -70,9 +70,7 @@ public final class FlowTrainer {
         double stdTerm = -flow.standardization().logAbsDet();
         List<EpochStats> history = new ArrayList<>();
         INDArray best = net.params().dup();
-        double bestScore = Double.POSITIVE_INFINITY;
-        int bestEpoch = 0;
-        String reason = "reached " + config.epochs() + " epochs";
+        EarlyStopping stopping = new EarlyStopping(config.patience(), config.epochs());
         int[] order = new int[z.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -96,23 +94,16 @@ public final class FlowTrainer {
             LOG.info("epoch {}/{}: train NLL {} validation NLL {} ({} rows/s)", epoch, config.epochs(),
                     String.format("%.4f", trainNll), String.format("%.4f", valNll),
                     String.format("%.0f", stats.rowsPerSecond()));
-            double score = val.length > 0 ? valNll : trainNll;
-            if (!Double.isFinite(score)) {
-                reason = "loss not finite at epoch " + epoch + ": kept epoch " + bestEpoch;
-                LOG.warn("training diverged ({}); keeping the best epoch {}", score, bestEpoch);
-                break;
-            }
-            if (score < bestScore) {
-                bestScore = score;
-                bestEpoch = epoch;
+            EarlyStopping.Decision d = stopping.offer(epoch, val.length > 0 ? valNll : trainNll);
+            if (d == EarlyStopping.Decision.IMPROVED) {
                 best.assign(net.params());
-            } else if (config.patience() > 0 && epoch - bestEpoch >= config.patience()) {
-                reason = "no better validation NLL for " + config.patience() + " epochs";
+            } else if (d == EarlyStopping.Decision.STOP) {
+                stopping.log(LOG);
                 break;
             }
         }
         net.params().assign(best);
-        return new TrainingResult(flow, history, bestEpoch, reason);
+        return new TrainingResult(flow, history, stopping.bestEpoch(), stopping.stopReason());
     }
 
     static double[][] standardize(double[][] x, Standardization std) {

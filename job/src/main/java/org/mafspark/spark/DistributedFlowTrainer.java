@@ -15,6 +15,7 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.mafspark.flow.EarlyStopping;
 import org.mafspark.flow.EpochStats;
 import org.mafspark.flow.FlowArchitecture;
 import org.mafspark.flow.FlowModelFormat;
@@ -105,9 +106,7 @@ final class DistributedFlowTrainer {
 
         List<EpochStats> history = new ArrayList<>();
         byte[] best = null;
-        double bestScore = Double.POSITIVE_INFINITY;
-        int bestEpoch = 0;
-        String reason = "reached " + config.epochs() + " epochs";
+        EarlyStopping stopping = new EarlyStopping(config.patience(), config.epochs());
         int trainPartitions = train.getNumPartitions();
         JavaRDD<double[]> both = validationRows > 0 ? train.union(validation) : train;
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
@@ -133,27 +132,21 @@ final class DistributedFlowTrainer {
             LOG.info("epoch {}/{}: train NLL {} validation NLL {} ({} rows/s on {} workers)", epoch, config.epochs(),
                     String.format("%.4f", trainNll), String.format("%.4f", valNll),
                     String.format("%.0f", stats.rowsPerSecond()), numWorkers);
-            double score = validationRows > 0 ? valNll : trainNll;
-            if (!Double.isFinite(score)) {
-                reason = "loss not finite at epoch " + epoch + ": kept epoch " + bestEpoch;
-                LOG.warn("training diverged ({}); keeping the best epoch {}", score, bestEpoch);
-                break;
-            }
-            if (score < bestScore) {
-                bestScore = score;
-                bestEpoch = epoch;
+            EarlyStopping.Decision d = stopping.offer(epoch, validationRows > 0 ? valNll : trainNll);
+            if (d == EarlyStopping.Decision.IMPROVED) {
                 best = bytes;
-            } else if (config.patience() > 0 && epoch - bestEpoch >= config.patience()) {
-                reason = "no better validation NLL for " + config.patience() + " epochs";
+            } else if (d == EarlyStopping.Decision.STOP) {
+                stopping.log(LOG);
                 break;
             }
         }
         if (best == null) {
-            throw new IllegalStateException("training produced no finite loss (" + reason + "): lower learningRate "
-                    + "or check the features for extreme values");
+            throw new IllegalStateException("training produced no finite loss (" + stopping.stopReason()
+                    + "): lower learningRate or check the features for extreme values");
         }
         try {
-            return new TrainingResult(FlowModelFormat.fromBytes(best, "best epoch"), history, bestEpoch, reason);
+            return new TrainingResult(FlowModelFormat.fromBytes(best, "best epoch"), history, stopping.bestEpoch(),
+                    stopping.stopReason());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

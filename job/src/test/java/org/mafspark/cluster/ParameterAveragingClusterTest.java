@@ -141,8 +141,8 @@ class ParameterAveragingClusterTest {
     @Order(2)
     void parameterAveragingOverTwoJvmsReachesTheEntropyLikeOneJvm() {
         Gaussian g = new Gaussian(MEAN, COV);
-        double[][] train = draw(g, TRAIN_ROWS, 1L);
-        double[][] heldOut = draw(g, HELD_OUT_ROWS, 2L);
+        double[][] train = g.sample(TRAIN_ROWS, 1L);
+        double[][] heldOut = g.sample(HELD_OUT_ROWS, 2L);
         FlowArchitecture arch = FlowArchitecture.defaults(2);
         // Adam at 1e-3 pinned (the defaults belong to FlowTrainer and may be retuned), seed 42.
         TrainingConfig cfg = TrainingConfig.defaults().withBatchSize(BATCH_PER_WORKER).withLearningRate(1e-3)
@@ -358,12 +358,4 @@ class ParameterAveragingClusterTest {
         return out.iterator();
     }
 
-    static double[][] draw(Gaussian g, int n, long seed) {
-        Random rng = new Random(seed);
-        double[][] x = new double[n][];
-        for (int i = 0; i < n; i++) {
-            x[i] = g.sample(rng);
-        }
-        return x;
-    }
 }

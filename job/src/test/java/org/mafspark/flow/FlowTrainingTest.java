@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
-import java.util.Random;
 import org.apache.commons.math3.stat.inference.KolmogorovSmirnovTest;
 import org.junit.jupiter.api.Test;
 import org.mafspark.data.Gaussian;
@@ -73,8 +72,8 @@ class FlowTrainingTest {
     @Test
     void correlatedGaussianReachesItsEntropy() {
         Gaussian g = new Gaussian(new double[] {1, -2}, new double[][] {{2.0, 1.2}, {1.2, 1.5}});
-        double[][] train = draw(g, 30_000, 1L);
-        double[][] heldOut = draw(g, 50_000, 2L);
+        double[][] train = g.sample(30_000, 1L);
+        double[][] heldOut = g.sample(50_000, 2L);
         TrainingResult r = new FlowTrainer(FlowArchitecture.defaults(2),
                 TrainingConfig.defaults(), DataType.FLOAT).fit(train);
         double flowNll = r.flow().meanNll(heldOut);
@@ -149,12 +148,4 @@ class FlowTrainingTest {
         }
     }
 
-    static double[][] draw(Gaussian g, int n, long seed) {
-        Random rng = new Random(seed);
-        double[][] x = new double[n][];
-        for (int i = 0; i < n; i++) {
-            x[i] = g.sample(rng);
-        }
-        return x;
-    }
 }
