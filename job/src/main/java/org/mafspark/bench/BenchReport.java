@@ -1,5 +1,6 @@
 package org.mafspark.bench;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -24,10 +25,12 @@ import org.mafspark.flow.FlowArchitecture;
  * @param referenceShape the sgemm shape behind {@code sgemmGflops}
  * @param throughput row rates and their FLOP-bound limits
  * @param seconds wall time of the whole run
+ * @param spark the Spark figures of {@code bench --spark}; null (and left out of the JSON) without it
  */
 public record BenchReport(String timestamp, boolean quick, long seed, MachineInfo machine,
         FlowArchitecture architecture, long params, long forwardFlopsPerRow, String dataType, List<GemmResult> sgemm,
-        double sgemmGflops, String referenceShape, List<Throughput> throughput, double seconds) {
+        double sgemmGflops, String referenceShape, List<Throughput> throughput, double seconds,
+        @JsonInclude(JsonInclude.Include.NON_NULL) SparkReport spark) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

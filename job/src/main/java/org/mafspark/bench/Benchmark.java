@@ -33,8 +33,16 @@ public final class Benchmark {
 
     private Benchmark() {}
 
-    /** Runs every measurement with {@code settings}. */
+    /** Runs every one-JVM measurement with {@code settings}. */
     public static BenchReport run(BenchSettings settings, boolean quick, long seed) {
+        return run(settings, quick, seed, false);
+    }
+
+    /**
+     * Runs every one-JVM measurement with {@code settings}, then, if {@code spark}, the Spark ones
+     * ({@link SparkBenchmark}, sized by {@code quick}).
+     */
+    public static BenchReport run(BenchSettings settings, boolean quick, long seed, boolean spark) {
         long t0 = System.nanoTime();
         String started = Instant.now().toString();
         FlowArchitecture arch = REFERENCE;
@@ -102,7 +110,10 @@ public final class Benchmark {
                 Throughput.of("sample", sample, (long) d * flops, gflops,
                         "batches of " + settings.sampleRows() + " rows, noise generation included; median of "
                                 + settings.sampleReps()));
+        SparkReport sparkReport = spark
+                ? SparkBenchmark.run(quick ? SparkBenchSettings.quick() : SparkBenchSettings.full(), seed, machine)
+                : null;
         return new BenchReport(started, quick, seed, machine, arch, arch.numParams(), flops, DataType.FLOAT.name(),
-                gemm, gflops, again.shape(), rates, (System.nanoTime() - t0) / 1e9);
+                gemm, gflops, again.shape(), rates, (System.nanoTime() - t0) / 1e9, sparkReport);
     }
 }

@@ -30,6 +30,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "JSON report (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--spark", description = "Also measure Spark local[2]: training rows/s per averaging frequency "
+            + "against one JVM, and Parquet-to-Parquet scoring rows/s.")
+    boolean spark;
+
     @Spec
     CommandSpec spec;
 
@@ -41,7 +45,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (dir != null) {
             Files.createDirectories(dir);
         }
-        BenchReport r = Benchmark.run(settings, common.quick(), common.seed());
+        BenchReport r = Benchmark.run(settings, common.quick(), common.seed(), spark);
         r.writeJson(out);
 
         PrintWriter w = spec.commandLine().getOut();
@@ -71,6 +75,9 @@ public final class BenchCommand implements Callable<Integer> {
                     TextTable.fixed(x.limitRowsPerSecond(), 0), TextTable.fixed(100 * x.ratio(), 1) + "%");
         }
         w.print(t.render());
+        if (r.spark() != null) {
+            w.print(r.spark().render());
+        }
         w.printf(Locale.ROOT, "Report: %s (%.1f s)%n", out.toAbsolutePath().normalize(), r.seconds());
         w.flush();
         return 0;
