@@ -48,7 +48,7 @@ public final class FlowBenchmark {
 
     /** Consecutive minibatches of {@code batchSize} standardised rows of {@code x} (a partial last one is dropped). */
     public static List<DataSet> minibatches(double[][] x, Standardization std, int batchSize, DataType dataType) {
-        double[][] z = standardize(x, std);
+        double[][] z = std.apply(x);
         int[] order = new int[z.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -83,17 +83,5 @@ public final class FlowBenchmark {
             int reps) {
         double t = Timing.medianSeconds(warmup, reps, () -> flow.sample(rows, seed));
         return rows / t;
-    }
-
-    static double[][] standardize(double[][] x, Standardization std) {
-        double[] m = std.mean();
-        double[] s = std.scale();
-        double[][] z = new double[x.length][m.length];
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < m.length; j++) {
-                z[i][j] = (x[i][j] - m[j]) / s[j];
-            }
-        }
-        return z;
     }
 }

@@ -59,7 +59,7 @@ public final class FlowTrainer {
             }
         }
         Standardization std = Standardization.fit(train);
-        double[][] z = standardize(train, std);
+        double[][] z = std.apply(train);
         MultiLayerNetwork net = FlowNetworks.create(FlowNetworks.configuration(architecture, config, dataType));
         MaskedAutoregressiveFlow flow = new MaskedAutoregressiveFlow(architecture, std, net);
         return loop(flow, z, val, rng);
@@ -104,14 +104,6 @@ public final class FlowTrainer {
         }
         net.params().assign(best);
         return new TrainingResult(flow, history, stopping.bestEpoch(), stopping.stopReason());
-    }
-
-    static double[][] standardize(double[][] x, Standardization std) {
-        double[][] z = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            z[i] = std.apply(x[i]);
-        }
-        return z;
     }
 
     private void checkShape(double[][] x) {

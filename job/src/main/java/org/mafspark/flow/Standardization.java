@@ -90,6 +90,15 @@ public final class Standardization implements Transform, java.io.Serializable {
         return z;
     }
 
+    /** {@link #apply(double[])} for every row. */
+    public double[][] apply(double[][] x) {
+        double[][] z = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            z[i] = apply(x[i]);
+        }
+        return z;
+    }
+
     public double[] mean() {
         return mean.clone();
     }

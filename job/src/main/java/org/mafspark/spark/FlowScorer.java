@@ -41,7 +41,7 @@ final class FlowScorer {
     /** A model's bytes as shipped to executors (in a broadcast), with their digest as cache key. */
     record FlowBytes(String sha256, byte[] bytes) implements Serializable {
         static FlowBytes of(byte[] bytes) {
-            return new FlowBytes(FlowScorer.sha256(bytes), bytes);
+            return new FlowBytes(FlowModelFormat.sha256(bytes), bytes);
         }
     }
 
@@ -110,7 +110,4 @@ final class FlowScorer {
         });
     }
 
-    static String sha256(byte[] data) {
-        return FlowModelFormat.sha256(data);
-    }
 }

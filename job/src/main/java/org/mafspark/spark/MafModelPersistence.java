@@ -152,7 +152,7 @@ final class MafModelPersistence {
                     + (version > FORMAT_VERSION ? ": upgrade maf-spark" : ""));
         }
         byte[] bytes = readAll(fs, new Path(root, DATA_FILE));
-        String sha = FlowScorer.sha256(bytes);
+        String sha = FlowModelFormat.sha256(bytes);
         if (!sha.equals(m.path("flowSha256").asText())) {
             throw new IOException(path + ": " + DATA_FILE + " does not match the metadata (SHA-256 " + sha
                     + ", metadata says " + m.path("flowSha256").asText() + ")");

@@ -54,7 +54,7 @@ public final class MafOutlierModel extends Model<MafOutlierModel>
         this.uid = uid;
         this.paramSet = new MafParamSet(this);
         this.flowBytes = flowBytes.clone();
-        this.sha256 = FlowScorer.sha256(flowBytes);
+        this.sha256 = FlowModelFormat.sha256(flowBytes);
         this.featureNames = featureNames.clone();
         this.summary = summary;
         if (flow().architecture().features() != featureNames.length) {
