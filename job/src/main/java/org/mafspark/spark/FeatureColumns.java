@@ -86,14 +86,30 @@ final class FeatureColumns implements Serializable {
         }
     }
 
-    /** {@code schema} plus the log-probability and prediction columns. */
-    static StructType outputSchema(StructType schema, String logProbCol, String predictionCol) {
-        requireAbsent(schema, logProbCol, "logProbCol");
-        requireAbsent(schema, predictionCol, "predictionCol");
-        if (logProbCol.equals(predictionCol)) {
-            throw new IllegalArgumentException("logProbCol and predictionCol are both '" + logProbCol + "'");
+    /** Element type of the explanation column: a feature's name and its contribution in nats. */
+    static final StructType CONTRIBUTION = new StructType().add("feature", DataTypes.StringType, false)
+            .add("contribution", DataTypes.DoubleType, false);
+
+    /**
+     * {@code schema} plus the output columns: log-probability, prediction, tail probability (null
+     * without a reference) and explanation (null for rows not flagged).
+     */
+    static StructType outputSchema(StructType schema, MafOutlierParams<?> params) {
+        String[] outputs = {params.getLogProbCol(), params.getPredictionCol(), params.getPValueCol(),
+                params.getExplanationCol()};
+        String[] names = {"logProbCol", "predictionCol", "pValueCol", "explanationCol"};
+        for (int i = 0; i < outputs.length; i++) {
+            requireAbsent(schema, outputs[i], names[i]);
+            for (int k = 0; k < i; k++) {
+                if (outputs[i].equals(outputs[k])) {
+                    throw new IllegalArgumentException(names[k] + " and " + names[i] + " are both '" + outputs[i]
+                            + "'");
+                }
+            }
         }
-        return schema.add(logProbCol, DataTypes.DoubleType, false).add(predictionCol, DataTypes.BooleanType, false);
+        return schema.add(outputs[0], DataTypes.DoubleType, false).add(outputs[1], DataTypes.BooleanType, false)
+                .add(outputs[2], DataTypes.DoubleType, true)
+                .add(outputs[3], DataTypes.createArrayType(CONTRIBUTION, false), true);
     }
 
     boolean isVector() {

@@ -26,6 +26,7 @@ import org.mafspark.flow.EpochStats;
 import org.mafspark.flow.FlowArchitecture;
 import org.mafspark.flow.FlowModelFormat;
 import org.mafspark.flow.MaskedAutoregressiveFlow;
+import org.mafspark.scoring.ReferenceProfile;
 
 /**
  * Save and load of {@link MafOutlierModel} through Hadoop's FileSystem (local, HDFS, S3...).
@@ -37,7 +38,9 @@ import org.mafspark.flow.MaskedAutoregressiveFlow;
  *   {@code PipelineModel} can read it) plus {@code formatVersion}, {@code mafSparkVersion}, the
  *   threshold, feature names, architecture, standardisation, the flow's SHA-256 and the training
  *   summary;</li>
- *   <li>{@code data/flow.zip}: the flow in {@link FlowModelFormat} (itself versioned and checksummed).</li>
+ *   <li>{@code data/flow.zip}: the flow in {@link FlowModelFormat} (itself versioned and checksummed);</li>
+ *   <li>{@code data/reference.json}: the {@link org.mafspark.scoring.ReferenceProfile} (p-value
+ *   calibration and drift bins), its SHA-256 in the metadata; absent in models saved without one.</li>
  * </ul>
  * Metadata of any other {@link #FORMAT_VERSION} is refused.
  */
@@ -47,6 +50,7 @@ final class MafModelPersistence {
     static final String METADATA_DIR = "metadata";
     static final String METADATA_FILE = "part-00000";
     static final String DATA_FILE = "data/flow.zip";
+    static final String REFERENCE_FILE = "data/reference.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -74,6 +78,9 @@ final class MafModelPersistence {
                 write(fs, new Path(new Path(root, METADATA_DIR), METADATA_FILE),
                         JSON.writeValueAsBytes(metadata(model, sc().version())));
                 write(fs, new Path(root, DATA_FILE), model.flowBytes());
+                if (model.reference().isPresent()) {
+                    write(fs, new Path(root, REFERENCE_FILE), referenceBytes(model));
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot save the model to " + path + ": " + e.getMessage(), e);
             }
@@ -132,7 +139,14 @@ final class MafModelPersistence {
         Arrays.stream(flow.standardization().scale()).forEach(scale::add);
         m.put("flowSha256", model.flowSha256());
         m.set("trainingSummary", summary(model.trainingSummary()));
+        if (model.reference().isPresent()) {
+            m.put("referenceSha256", FlowModelFormat.sha256(referenceBytes(model)));
+        }
         return m;
+    }
+
+    private static byte[] referenceBytes(MafOutlierModel model) throws IOException {
+        return ReferenceProfileJson.toBytes(model.reference().orElseThrow());
     }
 
     static MafOutlierModel read(String path, Configuration conf) throws IOException {
@@ -159,8 +173,19 @@ final class MafModelPersistence {
         }
         List<String> names = new ArrayList<>();
         m.path("featureNames").forEach(n -> names.add(n.asText()));
+        ReferenceProfile reference = null;
+        if (m.has("referenceSha256")) {
+            Path file = new Path(root, REFERENCE_FILE);
+            byte[] ref = readAll(fs, file);
+            String refSha = FlowModelFormat.sha256(ref);
+            if (!refSha.equals(m.path("referenceSha256").asText())) {
+                throw new IOException(path + ": " + REFERENCE_FILE + " does not match the metadata (SHA-256 " + refSha
+                        + ", metadata says " + m.path("referenceSha256").asText() + ")");
+            }
+            reference = ReferenceProfileJson.fromBytes(ref, file.toString());
+        }
         MafOutlierModel model = new MafOutlierModel(m.path("uid").asText(), bytes, names.toArray(new String[0]),
-                summary(m.path("trainingSummary")));
+                summary(m.path("trainingSummary")), reference);
         setParams(model, m.path("defaultParamMap"), true, path);
         setParams(model, m.path("paramMap"), false, path);
         if (!model.hasThreshold()) {

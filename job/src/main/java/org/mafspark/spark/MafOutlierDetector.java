@@ -26,9 +26,11 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.mafspark.flow.FlowArchitecture;
 import org.mafspark.flow.FlowModelFormat;
+import org.mafspark.flow.MaskedAutoregressiveFlow;
 import org.mafspark.flow.Standardization;
 import org.mafspark.flow.TrainingConfig;
 import org.mafspark.flow.TrainingResult;
+import org.mafspark.scoring.ReferenceProfile;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,11 +84,11 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
         return defaultCopy(extra);
     }
 
-    /** The model's output schema: the input plus {@code logProbCol} (double) and {@code predictionCol} (boolean). */
+    /** The model's output schema: the input plus {@code logProbCol}, {@code predictionCol}, {@code pValueCol}, {@code explanationCol}. */
     @Override
     public StructType transformSchema(StructType schema) {
         FeatureColumns.resolve(this, schema);
-        return FeatureColumns.outputSchema(schema, getLogProbCol(), getPredictionCol());
+        return FeatureColumns.outputSchema(schema, this);
     }
 
     /** Validates the schema, trains the flow, derives the threshold. */
@@ -142,6 +144,8 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
                 fitted = Optional.of(contaminationThreshold(spark, jsc, train.union(validation), bytes));
                 alpha = fitted.get().threshold();
             }
+            ReferenceProfile reference = referenceProfile(v > 0 && validationRows > 0 ? validation : train,
+                    v > 0 && validationRows > 0, validationRows, result.flow());
             double seconds = (System.nanoTime() - start) / 1e9;
             MafTrainingSummary summary = new MafTrainingSummary(result.history(), result.bestEpoch(),
                     result.stopReason(), moments.count, validationRows, workers, seconds, fitted);
@@ -149,7 +153,7 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
                     result.bestEpoch(), result.stopReason(), alpha, fitted.map(t -> String.format(
                             " flags %.5f of the training rows (contamination %s)", t.flaggedFraction(),
                             t.contamination())).orElse(""));
-            MafOutlierModel model = new MafOutlierModel(uid, bytes, names, summary);
+            MafOutlierModel model = new MafOutlierModel(uid, bytes, names, summary, reference);
             copyValues(model, ParamMap.empty());
             model.setThreshold(alpha);
             return model.setParent(this);
@@ -159,6 +163,19 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
             train.unpersist(false);
             validation.unpersist(false);
         }
+    }
+
+    /**
+     * The reference profile from up to {@link ReferenceProfile#MAX_ROWS} rows the flow was not trained
+     * on (the validation rows), scored on the driver; from training rows when nothing was held out.
+     */
+    private ReferenceProfile referenceProfile(JavaRDD<double[]> rows, boolean heldOut, long validationRows,
+            MaskedAutoregressiveFlow flow) {
+        double[][] sample = rows.takeSample(false, ReferenceProfile.MAX_ROWS, getSeed()).toArray(new double[0][]);
+        String source = heldOut
+                ? "held-out validation rows (" + sample.length + " of " + validationRows + ")"
+                : "training rows (" + sample.length + "; no validation split, so p-values are optimistic)";
+        return ReferenceProfile.of(sample, flow.logProb(sample), source);
     }
 
     /** Only the feature columns, so that wide tables do not travel through training. */

@@ -45,6 +45,21 @@ public interface MafOutlierParams<T extends MafOutlierParams<T>> extends Params 
         return paramSet().predictionCol;
     }
 
+    /** Output column of the calibrated tail probability. */
+    default Param<String> pValueCol() {
+        return paramSet().pValueCol;
+    }
+
+    /** Output column of the per-feature explanation of flagged rows. */
+    default Param<String> explanationCol() {
+        return paramSet().explanationCol;
+    }
+
+    /** Number of features an explanation lists (0: none). */
+    default IntParam explainFeatures() {
+        return paramSet().explainFeatures;
+    }
+
     /** Absolute threshold on {@code log p(x)}. */
     default DoubleParam threshold() {
         return paramSet().threshold;
@@ -141,6 +156,18 @@ public interface MafOutlierParams<T extends MafOutlierParams<T>> extends Params 
 
     default String getPredictionCol() {
         return getOrDefault(predictionCol());
+    }
+
+    default String getPValueCol() {
+        return getOrDefault(pValueCol());
+    }
+
+    default String getExplanationCol() {
+        return getOrDefault(explanationCol());
+    }
+
+    default int getExplainFeatures() {
+        return (Integer) getOrDefault(explainFeatures());
     }
 
     /** Whether an absolute threshold is set (always true on a fitted model). */
@@ -242,6 +269,18 @@ public interface MafOutlierParams<T extends MafOutlierParams<T>> extends Params 
 
     default T setPredictionCol(String value) {
         return with(predictionCol(), value);
+    }
+
+    default T setPValueCol(String value) {
+        return with(pValueCol(), value);
+    }
+
+    default T setExplanationCol(String value) {
+        return with(explanationCol(), value);
+    }
+
+    default T setExplainFeatures(int value) {
+        return with(explainFeatures(), value);
     }
 
     default T setThreshold(double value) {

@@ -27,6 +27,9 @@ public final class MafParamSet implements Serializable {
     final StringArrayParam inputCols;
     final Param<String> logProbCol;
     final Param<String> predictionCol;
+    final Param<String> pValueCol;
+    final Param<String> explanationCol;
+    final IntParam explainFeatures;
     final DoubleParam threshold;
     final DoubleParam contamination;
     final DoubleParam contaminationError;
@@ -46,6 +49,8 @@ public final class MafParamSet implements Serializable {
     public static final int DEFAULT_BATCH_SIZE_PER_WORKER = TrainingConfig.defaults().batchSize();
     /** Default minibatches each worker fits between two parameter averagings. */
     public static final int DEFAULT_AVERAGING_FREQUENCY = 5;
+    /** Default number of features an explanation lists. */
+    public static final int DEFAULT_EXPLAIN_FEATURES = 5;
     /** Default share of rows flagged when no threshold is given. */
     public static final double DEFAULT_CONTAMINATION = 0.001;
     /** Default relative rank error of the contamination quantile. */
@@ -62,6 +67,14 @@ public final class MafParamSet implements Serializable {
                 + "in the original units of the features", nonBlank());
         predictionCol = new Param<>(owner, "predictionCol",
                 "output column: true when logProb <= threshold", nonBlank());
+        pValueCol = new Param<>(owner, "pValueCol", "output column: calibrated tail probability of each row, "
+                + "the share of held-out normal rows whose logProb is at or below this row's (null for models "
+                + "saved without a reference)", nonBlank());
+        explanationCol = new Param<>(owner, "explanationCol", "output column: for flagged rows, the features "
+                + "that make the row unlikely, ranked, as an array of {feature, contribution} (nats regained by "
+                + "repairing that feature alone); null for other rows", nonBlank());
+        explainFeatures = new IntParam(owner, "explainFeatures", "how many top features the explanation of a "
+                + "flagged row lists; 0 turns explanations off", ParamValidators.gtEq(0));
         threshold = new DoubleParam(owner, "threshold", "absolute threshold alpha on log p(x): rows with "
                 + "logProb <= alpha are anomalies. When set on the detector, contamination is not used; a fitted "
                 + "model always has one", notNaN());
@@ -96,6 +109,9 @@ public final class MafParamSet implements Serializable {
         owner.setDefault(featuresCol, "features");
         owner.setDefault(logProbCol, "logProb");
         owner.setDefault(predictionCol, "isAnomaly");
+        owner.setDefault(pValueCol, "pValue");
+        owner.setDefault(explanationCol, "explanation");
+        owner.setDefault(explainFeatures, DEFAULT_EXPLAIN_FEATURES);
         owner.setDefault(contamination, DEFAULT_CONTAMINATION);
         owner.setDefault(contaminationError, DEFAULT_CONTAMINATION_ERROR);
         owner.setDefault(numLayers, FlowArchitecture.DEFAULT_LAYERS);

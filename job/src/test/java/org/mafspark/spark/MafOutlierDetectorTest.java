@@ -77,7 +77,8 @@ class MafOutlierDetectorTest {
     @Test
     void flagsTheContaminationAndRanksAnomaliesLikeTheTrueDensity(@TempDir Path tmp) {
         Dataset<Row> scored = model.transform(df);
-        assertEquals(List.of("id", "x0", "x1", "label", "logProb", "isAnomaly"), Arrays.asList(scored.columns()));
+        assertEquals(List.of("id", "x0", "x1", "label", "logProb", "isAnomaly", "pValue", "explanation"),
+                Arrays.asList(scored.columns()));
         List<Row> rows = scored.select("id", "label", "logProb", "isAnomaly").orderBy("id").collectAsList();
         double[] flowScore = new double[ROWS];
         double[] trueScore = new double[ROWS];

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MafOutlierParamsTest {
     private static final Set<String> PARAMS = Set.of("featuresCol", "inputCols", "logProbCol", "predictionCol",
+            "pValueCol", "explanationCol", "explainFeatures",
             "threshold", "contamination", "contaminationError", "numLayers", "hiddenFeatures", "numBlocks",
             "maxEpochs", "batchSizePerWorker", "averagingFrequency", "learningRate", "validationFraction",
             "earlyStoppingPatience", "seed", "numWorkers");
