@@ -26,11 +26,13 @@ import org.mafspark.flow.FlowArchitecture;
  * @param throughput row rates and their FLOP-bound limits
  * @param seconds wall time of the whole run
  * @param spark the Spark figures of {@code bench --spark}; null (and left out of the JSON) without it
+ * @param scale the scaling figures of {@code bench --scale}; null (and left out of the JSON) without it
  */
 public record BenchReport(String timestamp, boolean quick, long seed, MachineInfo machine,
         FlowArchitecture architecture, long params, long forwardFlopsPerRow, String dataType, List<GemmResult> sgemm,
         double sgemmGflops, String referenceShape, List<Throughput> throughput, double seconds,
-        @JsonInclude(JsonInclude.Include.NON_NULL) SparkReport spark) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) SparkReport spark,
+        @JsonInclude(JsonInclude.Include.NON_NULL) ScaleBenchmark.ScaleReport scale) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

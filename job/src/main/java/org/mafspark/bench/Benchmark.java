@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.apache.spark.sql.SparkSession;
 import org.mafspark.flow.FlowArchitecture;
 import org.mafspark.flow.FlowNetworks;
 import org.mafspark.flow.MaskedAutoregressiveFlow;
@@ -43,6 +44,15 @@ public final class Benchmark {
      * ({@link SparkBenchmark}, sized by {@code quick}).
      */
     public static BenchReport run(BenchSettings settings, boolean quick, long seed, boolean spark) {
+        return run(settings, quick, seed, spark, null);
+    }
+
+    /**
+     * As {@link #run(BenchSettings, boolean, long, boolean)}, then, if {@code scaleRows} is not null,
+     * the scaling runs of {@link ScaleBenchmark} at those sizes.
+     */
+    public static BenchReport run(BenchSettings settings, boolean quick, long seed, boolean spark,
+            long[] scaleRows) {
         long t0 = System.nanoTime();
         String started = Instant.now().toString();
         FlowArchitecture arch = REFERENCE;
@@ -113,7 +123,16 @@ public final class Benchmark {
         SparkReport sparkReport = spark
                 ? SparkBenchmark.run(quick ? SparkBenchSettings.quick() : SparkBenchSettings.full(), seed, machine)
                 : null;
+        ScaleBenchmark.ScaleReport scale = null;
+        if (scaleRows != null) {
+            SparkSession session = SparkBenchmark.session();
+            try {
+                scale = ScaleBenchmark.run(session, scaleRows, quick ? 20_000 : 100_000, seed, gflops * 1e9 / flops);
+            } finally {
+                session.stop();
+            }
+        }
         return new BenchReport(started, quick, seed, machine, arch, arch.numParams(), flops, DataType.FLOAT.name(),
-                gemm, gflops, again.shape(), rates, (System.nanoTime() - t0) / 1e9, sparkReport);
+                gemm, gflops, again.shape(), rates, (System.nanoTime() - t0) / 1e9, sparkReport, scale);
     }
 }

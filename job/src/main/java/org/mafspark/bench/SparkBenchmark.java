@@ -59,16 +59,21 @@ public final class SparkBenchmark {
 
     private SparkBenchmark() {}
 
+    /** A session on {@link #EMBEDDED_MASTER}, or on the configured master under spark-submit. */
+    static SparkSession session() {
+        SparkSession.Builder b = SparkSession.builder().appName("maf-spark bench");
+        if (System.getProperty("spark.master") == null) {
+            b.master(EMBEDDED_MASTER).config("spark.ui.enabled", "false");
+        }
+        return b.getOrCreate();
+    }
+
     /** Runs the Spark measurements; {@code machine} supplies {@code OMP_NUM_THREADS}. */
     public static SparkReport run(SparkBenchSettings settings, long seed, MachineInfo machine) {
         long t0 = System.nanoTime();
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         boolean existing = SparkSession.getDefaultSession().isDefined();
-        SparkSession.Builder b = SparkSession.builder().appName("maf-spark bench");
-        if (System.getProperty("spark.master") == null) {
-            b.master(EMBEDDED_MASTER).config("spark.ui.enabled", "false");
-        }
-        SparkSession spark = b.getOrCreate();
+        SparkSession spark = session();
         Path tmp = null;
         try {
             tmp = Files.createTempDirectory("maf-spark-bench-");

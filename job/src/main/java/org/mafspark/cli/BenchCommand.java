@@ -34,6 +34,16 @@ public final class BenchCommand implements Callable<Integer> {
             + "against one JVM, and Parquet-to-Parquet scoring rows/s.")
     boolean spark;
 
+    @Option(names = "--scale", description = "Also measure how scoring grows with rows: end-to-end Parquet scoring "
+            + "at each --scale-rows size with bytes sent to the driver and peak memory, a fitted cost per row, and "
+            + "Spark MLlib GaussianMixture on the same data.")
+    boolean scale;
+
+    @Option(names = "--scale-rows", paramLabel = "N", split = ",", defaultValue = "1000000,2000000,5000000,10000000",
+            description = "Sizes of the scaling runs, multiples of 250000 (default: ${DEFAULT-VALUE}; "
+                    + "100000,200000,500000,1000000 with --quick).")
+    long[] scaleRows;
+
     @Spec
     CommandSpec spec;
 
@@ -45,7 +55,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (dir != null) {
             Files.createDirectories(dir);
         }
-        BenchReport r = Benchmark.run(settings, common.quick(), common.seed(), spark);
+        long[] sizes = !scale ? null : common.quick() ? new long[] {100_000, 200_000, 500_000, 1_000_000} : scaleRows;
+        BenchReport r = Benchmark.run(settings, common.quick(), common.seed(), spark, sizes);
         r.writeJson(out);
 
         PrintWriter w = spec.commandLine().getOut();
@@ -77,6 +88,9 @@ public final class BenchCommand implements Callable<Integer> {
         w.print(t.render());
         if (r.spark() != null) {
             w.print(r.spark().render());
+        }
+        if (r.scale() != null) {
+            w.print(r.scale().render());
         }
         w.printf(Locale.ROOT, "Report: %s (%.1f s)%n", out.toAbsolutePath().normalize(), r.seconds());
         w.flush();
