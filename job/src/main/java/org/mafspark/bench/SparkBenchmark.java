@@ -26,6 +26,7 @@ import org.mafspark.flow.EpochStats;
 import org.mafspark.flow.FlowArchitecture;
 import org.mafspark.spark.MafOutlierDetector;
 import org.mafspark.spark.MafOutlierModel;
+import org.mafspark.spark.MafParamSet;
 import org.mafspark.spark.MafTrainingSummary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,25 +107,37 @@ public final class SparkBenchmark {
         Dataset<Row> train = spark.createDataFrame(rows, schema).cache();
         train.count();
 
+        double[][] heldOut = BenchData.generate(20_000, seed + 7);
+        List<int[]> settingsSwept = new ArrayList<>();
+        for (int frequency : settings.averagingFrequencies()) {
+            settingsSwept.add(new int[] {frequency, BenchSettings.BATCH_SIZE});
+        }
+        for (int batch : settings.batchSizes()) {
+            settingsSwept.add(new int[] {MafParamSet.DEFAULT_AVERAGING_FREQUENCY, batch});
+        }
         List<SparkTraining> training = new ArrayList<>();
         MafOutlierModel model = null;
-        for (int frequency : settings.averagingFrequencies()) {
-            model = new MafOutlierDetector().setInputCols(columns).setNumLayers(arch.layers())
+        for (int[] setting : settingsSwept) {
+            int frequency = setting[0];
+            int batch = setting[1];
+            MafOutlierModel fitted = new MafOutlierDetector().setInputCols(columns).setNumLayers(arch.layers())
                     .setHiddenFeatures(arch.hidden()).setNumBlocks(arch.blocks()).setMaxEpochs(settings.epochs())
-                    .setBatchSizePerWorker(BenchSettings.BATCH_SIZE).setAveragingFrequency(frequency)
+                    .setBatchSizePerWorker(batch).setAveragingFrequency(frequency)
                     .setValidationFraction(0.0).setEarlyStoppingPatience(0).setNumWorkers(cores)
                     .setThreshold(FIT_THRESHOLD).setSeed(seed).fit(train);
-            MafTrainingSummary summary = model.trainingSummary();
+            MafTrainingSummary summary = fitted.trainingSummary();
             EpochStats last = summary.history().get(summary.history().size() - 1);
-            training.add(new SparkTraining(frequency, summary.numWorkers(), summary.trainRows(),
+            double nll = fitted.flow().meanNll(heldOut);
+            training.add(new SparkTraining(frequency, batch, summary.numWorkers(), summary.trainRows(),
                     last.rowsPerSecond(), last.rowsPerSecond() / cores, oneJvm, last.rowsPerSecond() / oneJvm,
-                    last.seconds(), summary.trainingSeconds()));
-            LOG.info("bench --spark: averaging every {}: {} rows/s ({} of one JVM)", frequency,
-                    String.format("%.0f", last.rowsPerSecond()),
-                    String.format("%.1f%%", 100 * last.rowsPerSecond() / oneJvm));
-        }
-        if (model == null) {
-            throw new IllegalArgumentException("no averaging frequency to measure");
+                    last.seconds(), summary.trainingSeconds(), nll));
+            LOG.info("bench --spark: averaging every {}, batch {}: {} rows/s ({} of one JVM), held-out NLL {}",
+                    frequency, batch, String.format("%.0f", last.rowsPerSecond()),
+                    String.format("%.1f%%", 100 * last.rowsPerSecond() / oneJvm), String.format("%.4f", nll));
+            if (frequency == MafParamSet.DEFAULT_AVERAGING_FREQUENCY && batch == BenchSettings.BATCH_SIZE
+                    || model == null) {
+                model = fitted;
+            }
         }
 
         double[] logProbs = model.flow().logProb(x);

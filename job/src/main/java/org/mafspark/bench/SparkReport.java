@@ -17,7 +17,7 @@ import java.util.Locale;
  * @param epochs epochs per fit
  * @param oneJvmRowsPerSecond the one-JVM {@code FlowTrainer}'s rows/s on the same rows (last epoch)
  * @param oneJvmRowsPerSecondPerCore {@code oneJvmRowsPerSecond / cores}
- * @param training one fit per averaging frequency
+ * @param training one fit per averaging frequency and per batch size swept
  * @param scoreRows rows of the scored Parquet table
  * @param scoreFiles Parquet files it is stored as
  * @param scoreReadPartitions Spark partitions (tasks) reading it
@@ -44,16 +44,17 @@ public record SparkReport(String master, int cores, String ompNumThreads, int ba
                 + "at start), %d rows x %d epochs, batch %d per worker; one-JVM FlowTrainer %.0f rows/s (%.0f per "
                 + "core)%n", master, cores, ompNumThreads, loadAverage, trainRows, epochs, batchSizePerWorker,
                 oneJvmRowsPerSecond, oneJvmRowsPerSecondPerCore));
-        String tf = "%-22s %12s %14s %16s %12s %10s%n";
-        sb.append(String.format(Locale.ROOT, tf, "averaging frequency", "rows/s", "rows/s/core", "one-JVM rows/s",
-                "Spark/JVM", "fit s"));
+        String tf = "%-22s %7s %12s %14s %16s %12s %10s %14s%n";
+        sb.append(String.format(Locale.ROOT, tf, "averaging frequency", "batch", "rows/s", "rows/s/core",
+                "one-JVM rows/s", "Spark/JVM", "fit s", "held-out NLL"));
         for (SparkTraining t : training) {
-            sb.append(String.format(Locale.ROOT, tf, "every " + t.averagingFrequency(),
+            sb.append(String.format(Locale.ROOT, tf, "every " + t.averagingFrequency(), t.batchSizePerWorker(),
                     String.format(Locale.ROOT, "%.0f", t.rowsPerSecond()),
                     String.format(Locale.ROOT, "%.0f", t.rowsPerSecondPerCore()),
                     String.format(Locale.ROOT, "%.0f", t.oneJvmRowsPerSecond()),
                     String.format(Locale.ROOT, "%.1f%%", 100 * t.ratio()),
-                    String.format(Locale.ROOT, "%.1f", t.fitSeconds())));
+                    String.format(Locale.ROOT, "%.1f", t.fitSeconds()),
+                    String.format(Locale.ROOT, "%.4f", t.heldOutNll())));
         }
         sb.append(String.format(Locale.ROOT, "Scoring Parquet -> transform -> Parquet: %d rows in %d files (%d read "
                 + "partitions), threshold log p <= %.3f%n", scoreRows, scoreFiles, scoreReadPartitions, threshold));
