@@ -90,10 +90,14 @@ public record TrainingCheckpoint(String configuration, int epoch, MaskedAutoregr
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "checkpoint-", ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                    OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-                writeZip(out);
-                out.flush();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            writeZip(bytes);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes.toByteArray());
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                // On disk before the rename: a crash after it must not leave a renamed, empty file.
                 ch.force(true);
             }
             Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
