@@ -2,6 +2,7 @@ package org.mafspark.spark;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
@@ -133,6 +134,7 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
                     getBatchSizePerWorker(), getAveragingFrequency());
             TrainingResult result = new DistributedFlowTrainer(jsc, architecture(d), trainingConfig(),
                     getAveragingFrequency(), workers, DATA_TYPE)
+                    .checkpointDir(getCheckpointDir().isEmpty() ? null : Path.of(getCheckpointDir()))
                     .fit(train, moments.count, validation, validationRows, moments.standardization());
             byte[] bytes = FlowModelFormat.toBytes(result.flow());
 
@@ -206,7 +208,7 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
     private TrainingConfig trainingConfig() {
         return TrainingConfig.defaults().withEpochs(getMaxEpochs()).withBatchSize(getBatchSizePerWorker())
                 .withLearningRate(getLearningRate()).withValidationFraction(getValidationFraction())
-                .withPatience(getEarlyStoppingPatience()).withSeed(getSeed());
+                .withPatience(getEarlyStoppingPatience()).withClipNorm(getClipNorm()).withSeed(getSeed());
     }
 
     /** Mean, population variance and count of the training rows, by Spark's Summarizer. */
