@@ -51,6 +51,14 @@ public final class ModelOptions {
     @Option(names = "--seed", paramLabel = "SEED", description = "Seed of the split, initialisation and shuffling.")
     Long seed;
 
+    @Option(names = "--clip-norm", paramLabel = "C",
+            description = "Bound each layer's gradient L2 norm by C (a remedy for diverging training; 0 = off).")
+    Double clipNorm;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Write a training checkpoint to DIR after "
+            + "every epoch; rerunning with the same DIR resumes after the last complete epoch.")
+    String checkpointDir;
+
     /** Applies every option that was given to {@code d}. */
     MafOutlierDetector apply(MafOutlierDetector d) {
         if (layers != null) {
@@ -91,6 +99,12 @@ public final class ModelOptions {
         }
         if (seed != null) {
             d.setSeed(seed);
+        }
+        if (clipNorm != null) {
+            d.setClipNorm(clipNorm);
+        }
+        if (checkpointDir != null) {
+            d.setCheckpointDir(checkpointDir);
         }
         return d;
     }

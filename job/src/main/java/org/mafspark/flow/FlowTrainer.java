@@ -3,6 +3,7 @@ package org.mafspark.flow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntToDoubleFunction;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,11 +27,19 @@ public final class FlowTrainer {
     private final TrainingConfig config;
     private final DataType dataType;
     private TrainingListener listener = TrainingListener.NONE;
+    private IntToDoubleFunction learningRates;
 
     public FlowTrainer(FlowArchitecture architecture, TrainingConfig config, DataType dataType) {
         this.architecture = architecture;
         this.config = config;
         this.dataType = dataType;
+        this.learningRates = config::learningRateAt;
+    }
+
+    /** Replaces the cosine schedule (epoch -> rate): tests force a divergence at a chosen epoch with it. */
+    FlowTrainer learningRates(IntToDoubleFunction schedule) {
+        this.learningRates = schedule;
+        return this;
     }
 
     public FlowTrainer listener(TrainingListener l) {
@@ -38,7 +47,12 @@ public final class FlowTrainer {
         return this;
     }
 
-    /** Trains on the rows of {@code x} ({@code [N][D]}, original units). */
+    /**
+     * Trains on the rows of {@code x} ({@code [N][D]}, original units).
+     *
+     * @throws TrainingDivergedException when the loss is not finite before any epoch ended finite
+     *     (with a non-finite loss later, the best finite epoch is returned and the stop reason says so)
+     */
     public TrainingResult fit(double[][] x) {
         checkShape(x);
         Random rng = new Random(config.seed());
@@ -77,13 +91,23 @@ public final class FlowTrainer {
         }
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
             long t0 = System.nanoTime();
-            net.setLearningRate(config.learningRateAt(epoch));
+            net.setLearningRate(learningRates.applyAsDouble(epoch));
             Shuffling.shuffle(order, rng);
             double sum = 0;
-            for (int from = 0; from < z.length; from += config.batchSize()) {
+            String nonFinite = null;
+            for (int from = 0; from < z.length && nonFinite == null; from += config.batchSize()) {
                 int to = Math.min(z.length, from + config.batchSize());
                 net.fit(MinibatchBuilder.dataSet(MinibatchBuilder.states(z, order, from, to, dataType)));
-                sum += net.score() * (to - from);
+                double score = net.score();
+                if (!Double.isFinite(score)) {
+                    // Adam keeps stepping on NaN gradients: the rest of the epoch cannot recover.
+                    nonFinite = "the loss of minibatch " + (from / config.batchSize() + 1) + " is " + score;
+                }
+                sum += score * (to - from);
+            }
+            if (nonFinite != null) {
+                stopping.diverge(epoch, nonFinite);
+                break;
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double trainNll = sum / z.length + stdTerm;
@@ -94,16 +118,18 @@ public final class FlowTrainer {
             LOG.info("epoch {}/{}: train NLL {} validation NLL {} ({} rows/s)", epoch, config.epochs(),
                     String.format("%.4f", trainNll), String.format("%.4f", valNll),
                     String.format("%.0f", stats.rowsPerSecond()));
-            EarlyStopping.Decision d = stopping.offer(epoch, val.length > 0 ? valNll : trainNll);
+            String what = EarlyStopping.nonFinite(trainNll, valNll, val.length > 0);
+            EarlyStopping.Decision d = what != null ? stopping.diverge(epoch, what)
+                    : stopping.offer(epoch, val.length > 0 ? valNll : trainNll);
             if (d == EarlyStopping.Decision.IMPROVED) {
                 best.assign(net.params());
             } else if (d == EarlyStopping.Decision.STOP) {
-                stopping.log(LOG);
                 break;
             }
         }
+        String stopReason = stopping.finish(LOG, config.learningRate());
         net.params().assign(best);
-        return new TrainingResult(flow, history, stopping.bestEpoch(), stopping.stopReason());
+        return new TrainingResult(flow, history, stopping.bestEpoch(), stopReason);
     }
 
     private void checkShape(double[][] x) {

@@ -2,6 +2,7 @@ package org.mafspark.spark;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -151,6 +152,7 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
             noisyValidation = dequantize(validation, noise, getSeed() + 1).persist(StorageLevel.MEMORY_AND_DISK());
             TrainingResult result = new DistributedFlowTrainer(jsc, architecture(d), trainingConfig(),
                     getAveragingFrequency(), workers, DATA_TYPE)
+                    .checkpointDir(getCheckpointDir().isEmpty() ? null : Path.of(getCheckpointDir()))
                     .fit(noisyTrain, moments.count, noisyValidation, validationRows, std);
             byte[] bytes = FlowModelFormat.toBytes(result.flow());
 
@@ -266,7 +268,7 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
     private TrainingConfig trainingConfig() {
         return TrainingConfig.defaults().withEpochs(getMaxEpochs()).withBatchSize(getBatchSizePerWorker())
                 .withLearningRate(getLearningRate()).withValidationFraction(getValidationFraction())
-                .withPatience(getEarlyStoppingPatience()).withSeed(getSeed());
+                .withPatience(getEarlyStoppingPatience()).withClipNorm(getClipNorm()).withSeed(getSeed());
     }
 
     /** Mean, population variance and count of the training rows, by Spark's Summarizer. */

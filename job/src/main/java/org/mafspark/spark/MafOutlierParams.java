@@ -130,6 +130,16 @@ public interface MafOutlierParams<T extends MafOutlierParams<T>> extends Params 
         return paramSet().numWorkers;
     }
 
+    /** Per-layer gradient L2 bound; 0 = no clipping. */
+    default DoubleParam clipNorm() {
+        return paramSet().clipNorm;
+    }
+
+    /** Directory of the per-epoch training checkpoint; empty = none. */
+    default Param<String> checkpointDir() {
+        return paramSet().checkpointDir;
+    }
+
     // ---- getters -------------------------------------------------------------------------
 
     default String getFeaturesCol() {
@@ -245,6 +255,14 @@ public interface MafOutlierParams<T extends MafOutlierParams<T>> extends Params 
         return (Integer) getOrDefault(numWorkers());
     }
 
+    default double getClipNorm() {
+        return (Double) getOrDefault(clipNorm());
+    }
+
+    default String getCheckpointDir() {
+        return getOrDefault(checkpointDir());
+    }
+
     // ---- setters -------------------------------------------------------------------------
 
     @SuppressWarnings("unchecked")
@@ -344,5 +362,13 @@ public interface MafOutlierParams<T extends MafOutlierParams<T>> extends Params 
 
     default T setNumWorkers(int value) {
         return with(numWorkers(), value);
+    }
+
+    default T setClipNorm(double value) {
+        return with(clipNorm(), value);
+    }
+
+    default T setCheckpointDir(String value) {
+        return with(checkpointDir(), value);
     }
 }

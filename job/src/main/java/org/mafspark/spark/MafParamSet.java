@@ -44,6 +44,8 @@ public final class MafParamSet implements Serializable {
     final IntParam earlyStoppingPatience;
     final LongParam seed;
     final IntParam numWorkers;
+    final DoubleParam clipNorm;
+    final Param<String> checkpointDir;
 
     /** Default rows per minibatch on each worker, as the one-JVM trainer. */
     public static final int DEFAULT_BATCH_SIZE_PER_WORKER = TrainingConfig.defaults().batchSize();
@@ -105,6 +107,11 @@ public final class MafParamSet implements Serializable {
         seed = new LongParam(owner, "seed", "seed of initialisation, validation split and shuffling");
         numWorkers = new IntParam(owner, "numWorkers", "parallel trainers (partitions of the training data); "
                 + "unset = the Spark context's default parallelism", ParamValidators.gtEq(1));
+        clipNorm = new DoubleParam(owner, "clipNorm", "bound on the L2 norm of each layer's gradient (a remedy for a "
+                + "diverging training); 0 disables clipping", ParamValidators.gtEq(0.0));
+        checkpointDir = new Param<>(owner, "checkpointDir", "directory on the driver's file system where training "
+                + "writes a checkpoint after every epoch; a fit with the same directory and configuration resumes "
+                + "after the last complete epoch. Empty = no checkpoints", new NotNull());
 
         owner.setDefault(featuresCol, "features");
         owner.setDefault(logProbCol, "logProb");
@@ -124,6 +131,8 @@ public final class MafParamSet implements Serializable {
         owner.setDefault(validationFraction, t.validationFraction());
         owner.setDefault(earlyStoppingPatience, t.patience());
         owner.setDefault(seed, t.seed());
+        owner.setDefault(clipNorm, t.clipNorm());
+        owner.setDefault(checkpointDir, "");
     }
 
     private static AbstractFunction1<String, Object> nonBlank() {
@@ -152,6 +161,15 @@ public final class MafParamSet implements Serializable {
         public Object apply(String[] names) {
             return names != null && names.length > 0 && java.util.Arrays.stream(names).allMatch(n -> n != null
                     && !n.isBlank()) && java.util.Arrays.stream(names).distinct().count() == names.length;
+        }
+    }
+
+    private static final class NotNull extends AbstractFunction1<String, Object> implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Object apply(String s) {
+            return s != null;
         }
     }
 

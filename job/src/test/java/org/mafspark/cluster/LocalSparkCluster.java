@@ -296,6 +296,17 @@ public final class LocalSparkCluster implements AutoCloseable {
         return pids;
     }
 
+    /**
+     * The PID of the live executor JVM that Spark calls {@code executorId} (as in
+     * {@code TaskInfo.executorId()}): the one launched with {@code --executor-id <executorId>}.
+     */
+    public Optional<Long> executorPid(String executorId) {
+        Pattern id = Pattern.compile("--executor-id\\s+" + Pattern.quote(executorId) + "(\\s|$)");
+        return executorPids().stream()
+                .filter(pid -> ProcessHandle.of(pid).map(h -> id.matcher(commandLine(h)).find()).orElse(false))
+                .findFirst();
+    }
+
     /** Polls until at least {@code n} executor JVMs run; fails with the logs after {@code timeout}. */
     public List<Long> awaitExecutorPids(int n, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -327,6 +338,24 @@ public final class LocalSparkCluster implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("executor " + pid + " survived SIGKILL for " + GRACE, e);
         }
+    }
+
+    /**
+     * Like {@link #killExecutor(long)} for a PID that may already be dying (a SIGKILL sent the moment a
+     * task started): SIGKILLs it if still alive and waits until it is gone.
+     */
+    public void killExecutorIfAlive(long pid) {
+        synchronized (seenPids) {
+            seenPids.add(pid);
+        }
+        ProcessHandle.of(pid).ifPresent(h -> {
+            h.destroyForcibly();
+            try {
+                h.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("executor " + pid + " survived SIGKILL for " + GRACE, e);
+            }
+        });
     }
 
     /** Every PID this cluster started or saw (master, worker, executors). */

@@ -33,7 +33,7 @@ class MafOutlierParamsTest {
             "pValueCol", "explanationCol", "explainFeatures",
             "threshold", "contamination", "contaminationError", "numLayers", "hiddenFeatures", "numBlocks",
             "maxEpochs", "batchSizePerWorker", "averagingFrequency", "learningRate", "validationFraction",
-            "earlyStoppingPatience", "seed", "numWorkers");
+            "earlyStoppingPatience", "seed", "numWorkers", "clipNorm", "checkpointDir");
 
     private SparkSession spark;
 
@@ -67,6 +67,8 @@ class MafOutlierParamsTest {
         assertFalse(d.hasThreshold());
         assertFalse(d.hasInputCols());
         assertFalse(d.hasNumWorkers());
+        assertEquals("", d.getCheckpointDir(), "no checkpoints unless asked");
+        assertEquals(0.0, d.getClipNorm());
         assertThrows(IllegalStateException.class, d::getThreshold);
         d.setThreshold(-3.5);
         assertTrue(d.hasThreshold());
@@ -100,6 +102,7 @@ class MafOutlierParamsTest {
         assertThrows(IllegalArgumentException.class, () -> d.setInputCols());
         assertThrows(IllegalArgumentException.class, () -> d.setInputCols("a", "a"));
         assertThrows(IllegalArgumentException.class, () -> d.setLogProbCol(" "));
+        assertThrows(IllegalArgumentException.class, () -> d.setClipNorm(-1.0));
     }
 
     @Test
