@@ -156,7 +156,8 @@ final class AnomalyJob {
             } finally {
                 scorable.unpersist(false);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Throwable: Spark's own exceptions are checked ones that Scala throws undeclared.
             out.abandon();
             throw e;
         }
