@@ -58,7 +58,8 @@ public final class InputOptions {
         String f = format();
         var reader = spark.read().format(f);
         if (f.equals("csv")) {
-            reader = reader.option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST");
+            // PERMISSIVE: a malformed line becomes nulls, which the job quarantines (FAILFAST would lose the batch).
+            reader = reader.option("header", "true").option("inferSchema", "true").option("mode", "PERMISSIVE");
         }
         try {
             return reader.load(input());

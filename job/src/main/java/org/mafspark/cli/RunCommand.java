@@ -28,6 +28,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Mixin
+    BadRowOptions badRows;
+
     @Option(names = "--output", paramLabel = "OUT", defaultValue = "out/run",
             description = "Output directory (default: ${DEFAULT-VALUE}).")
     String output;
@@ -50,25 +53,57 @@ public final class RunCommand implements Callable<Integer> {
             }
             Dataset<Row> df = input.read(spark);
             String modelPath = new org.apache.hadoop.fs.Path(output, "model").toString();
-            MafOutlierModel m = AnomalyJob.train(df, input.featureColumns(df), model, modelPath, overwrite);
-            AnomalyJob.Summary s = AnomalyJob.score(spark, m, df, input.input(), modelPath, output, overwrite);
+            MafOutlierModel m = AnomalyJob.train(df, input.featureColumns(df), model, modelPath, overwrite,
+                    badRows.failOnBadRows(), "input " + input.input()).model();
+            AnomalyJob.Summary s = AnomalyJob.score(spark, m, df, input.input(), modelPath, output, null, overwrite,
+                    badRows.failOnBadRows());
             System.out.println();
+            System.out.printf("rows read     %d (%d quarantined: unusable features)%n", s.rowsRead(),
+                    s.rowsQuarantined());
             System.out.printf("rows scored   %d%n", s.rowsScored());
             System.out.printf("threshold     log p <= %.4f%n", s.threshold());
             System.out.printf("flagged       %d (%.4f%%)%n", s.rowsFlagged(), 100 * s.flaggedFraction());
             if (exercise) {
                 long anomalies = df.filter(col(GeneratedTable.LABEL).equalTo(1)).count();
-                long caught = spark.read().parquet(s.output()).filter(col(GeneratedTable.LABEL).equalTo(1)).count();
+                long caught = spark.read().parquet(s.anomalies()).filter(col(GeneratedTable.LABEL).equalTo(1)).count();
                 System.out.printf("true anomalies flagged  %d of %d (the label column was not a feature)%n", caught,
                         anomalies);
             }
             System.out.println("input         " + s.input());
             System.out.println("model         " + modelPath);
-            System.out.println("anomalies     " + s.output() + "   (Parquet: input columns + logProb)");
+            s.drift().ifPresent(d -> System.out.println(d.describe()));
+            printMostAnomalous(spark, s, m);
+            System.out.println("anomalies     " + s.anomalies() + "   (Parquet: input columns + logProb, isAnomaly, "
+                    + "pValue, explanation)");
+            System.out.println("quarantine    " + s.quarantine());
             System.out.println("summary       " + new org.apache.hadoop.fs.Path(output, AnomalyJob.SUMMARY));
             return 0;
         } finally {
             spark.stop();
+        }
+    }
+
+    /** The five lowest-density rows with their p-value and the features that explain them. */
+    private static void printMostAnomalous(SparkSession spark, AnomalyJob.Summary s, MafOutlierModel m) {
+        List<Row> top = spark.read().parquet(s.anomalies()).orderBy(col(m.getLogProbCol())).limit(5).collectAsList();
+        if (top.isEmpty()) {
+            return;
+        }
+        System.out.println("most anomalous rows (features ranked by the log-density regained by repairing them alone):");
+        for (Row r : top) {
+            StringBuilder b = new StringBuilder();
+            for (String f : m.featureNames()) {
+                b.append(String.format(java.util.Locale.ROOT, "%s=%.3f ", f, ((Number) r.getAs(f)).doubleValue()));
+            }
+            b.append(String.format(java.util.Locale.ROOT, "log p=%.2f pValue=%.2g", r.<Double>getAs(m.getLogProbCol()),
+                    r.<Double>getAs(m.getPValueCol())));
+            List<Row> why = r.getList(r.fieldIndex(m.getExplanationCol()));
+            b.append("  why: ");
+            for (int k = 0; k < Math.min(2, why.size()); k++) {
+                b.append(String.format(java.util.Locale.ROOT, "%s%s (%.1f nats)", k > 0 ? ", " : "", why.get(k).getString(0),
+                        why.get(k).getDouble(1)));
+            }
+            System.out.println("  " + b);
         }
     }
 

@@ -21,6 +21,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true, description = "Where to save the model.")
     String modelPath;
 
+    @Mixin
+    BadRowOptions badRows;
+
     @Option(names = "--overwrite", description = "Replace an existing model at PATH.")
     boolean overwrite;
 
@@ -29,8 +32,10 @@ public final class TrainCommand implements Callable<Integer> {
         SparkSession spark = LocalSpark.session("maf-spark train");
         try {
             Dataset<Row> df = input.read(spark);
-            AnomalyJob.train(df, input.featureColumns(df), model, modelPath, overwrite);
-            System.out.println("model: " + modelPath);
+            AnomalyJob.Trained t = AnomalyJob.train(df, input.featureColumns(df), model, modelPath, overwrite,
+                    badRows.failOnBadRows(), "input " + input.input());
+            System.out.println("model: " + modelPath + (t.rowsQuarantined() > 0 ? "  (" + t.rowsQuarantined()
+                    + " rows with unusable features were not trained on)" : ""));
             return 0;
         } finally {
             spark.stop();

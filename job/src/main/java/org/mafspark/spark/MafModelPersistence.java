@@ -152,7 +152,13 @@ final class MafModelPersistence {
     static MafOutlierModel read(String path, Configuration conf) throws IOException {
         Path root = new Path(path);
         FileSystem fs = root.getFileSystem(conf);
-        JsonNode m = JSON.readTree(readMetadata(fs, root));
+        JsonNode m;
+        try {
+            m = JSON.readTree(readMetadata(fs, root));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(new Path(new Path(root, METADATA_DIR), METADATA_FILE) + " is not valid JSON ("
+                    + e.getOriginalMessage() + "): not a saved model, or a damaged one", e);
+        }
         String cls = m.path("class").asText();
         if (!MafOutlierModel.class.getName().equals(cls)) {
             throw new IllegalArgumentException(path + " holds a saved '" + cls + "', not a "

@@ -3,7 +3,9 @@ package org.mafspark.spark;
 import static org.apache.spark.sql.functions.col;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -25,6 +27,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.mafspark.flow.Dequantization;
 import org.mafspark.flow.FlowArchitecture;
 import org.mafspark.flow.FlowModelFormat;
 import org.mafspark.flow.MaskedAutoregressiveFlow;
@@ -121,6 +124,8 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
         train = train.persist(StorageLevel.MEMORY_AND_DISK());
         JavaRDD<double[]> validation = (v > 0 ? parts[1] : jsc.<double[]>emptyRDD())
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<double[]> noisyTrain = null;
+        JavaRDD<double[]> noisyValidation = null;
         try {
             Moments moments = moments(spark, train);
             long validationRows = validation.count();
@@ -132,10 +137,23 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
                     + "{} blocks, batch {} per worker, averaging every {}", moments.count, d, Arrays.toString(names),
                     validationRows, workers, getNumLayers(), getHiddenFeatures(), getNumBlocks(),
                     getBatchSizePerWorker(), getAveragingFrequency());
+            Standardization std = moments.standardization();
+            boolean[] integral = integralFeatures(train, d);
+            Dequantization noise = Dequantization.of(integral, std.scale());
+            List<String> discrete = new ArrayList<>();
+            for (int j = 0; j < d; j++) {
+                if (integral[j]) {
+                    discrete.add(names[j]);
+                }
+            }
+            LOG.info("dequantisation: integer-valued features {} get U(-0.5, 0.5) noise while training, the others "
+                    + "{} of a standard deviation", discrete, Dequantization.RELATIVE_JITTER);
+            noisyTrain = dequantize(train, noise, getSeed()).persist(StorageLevel.MEMORY_AND_DISK());
+            noisyValidation = dequantize(validation, noise, getSeed() + 1).persist(StorageLevel.MEMORY_AND_DISK());
             TrainingResult result = new DistributedFlowTrainer(jsc, architecture(d), trainingConfig(),
                     getAveragingFrequency(), workers, DATA_TYPE)
                     .checkpointDir(getCheckpointDir().isEmpty() ? null : Path.of(getCheckpointDir()))
-                    .fit(train, moments.count, validation, validationRows, moments.standardization());
+                    .fit(noisyTrain, moments.count, noisyValidation, validationRows, std);
             byte[] bytes = FlowModelFormat.toBytes(result.flow());
 
             Optional<AnomalyThreshold> fitted = Optional.empty();
@@ -164,6 +182,10 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
         } finally {
             train.unpersist(false);
             validation.unpersist(false);
+            if (noisyTrain != null) {
+                noisyTrain.unpersist(false);
+                noisyValidation.unpersist(false);
+            }
         }
     }
 
@@ -178,6 +200,44 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
                 ? "held-out validation rows (" + sample.length + " of " + validationRows + ")"
                 : "training rows (" + sample.length + "; no validation split, so p-values are optimistic)";
         return ReferenceProfile.of(sample, flow.logProb(sample), source);
+    }
+
+    /** Which features hold only integers among the training rows (one distributed pass). */
+    private static boolean[] integralFeatures(JavaRDD<double[]> rows, int d) {
+        boolean[] all = new boolean[d];
+        Arrays.fill(all, true);
+        return rows.aggregate(all, (acc, x) -> {
+            for (int j = 0; j < d; j++) {
+                acc[j] &= Dequantization.isIntegral(x[j]);
+            }
+            return acc;
+        }, (a, b) -> {
+            for (int j = 0; j < d; j++) {
+                a[j] &= b[j];
+            }
+            return a;
+        });
+    }
+
+    /**
+     * The rows with dequantisation noise, drawn once per row from a generator seeded by the seed and
+     * the partition (reproducible, and the same draw if Spark recomputes a partition).
+     */
+    private static JavaRDD<double[]> dequantize(JavaRDD<double[]> rows, Dequantization noise, long seed) {
+        return rows.mapPartitionsWithIndex((index, it) -> {
+            java.util.Random rng = new java.util.Random(seed * 1_000_003L + index);
+            return new java.util.Iterator<double[]>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public double[] next() {
+                    return noise.apply(it.next(), rng);
+                }
+            };
+        }, true);
     }
 
     /** Only the feature columns, so that wide tables do not travel through training. */

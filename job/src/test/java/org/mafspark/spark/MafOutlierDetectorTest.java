@@ -196,6 +196,38 @@ class MafOutlierDetectorTest {
                 e.getMessage());
     }
 
+    /**
+     * Damaged, foreign and truncated model directories are refused with a message naming the path and
+     * what is wrong; the metadata's class is checked against the one class a model can be before
+     * anything else is read (nothing named in a file is ever loaded).
+     */
+    @Test
+    void damagedModelDirectoriesAreRefused(@TempDir Path tmp) throws IOException {
+        String[][] cases = {
+            {"truncated flow", "data/flow.zip", "truncate", "does not match the metadata"},
+            {"metadata not JSON", "metadata/part-00000", "garbage", "part-00000"},
+            {"foreign class", "metadata/part-00000", "class", "not a org.mafspark.spark.MafOutlierModel"},
+            {"no metadata", "metadata/part-00000", "delete", "holds no part-* metadata file"}};
+        for (String[] c : cases) {
+            Path dir = tmp.resolve(c[0].replace(' ', '-'));
+            model.write().save(dir.toString());
+            Path file = dir.resolve(c[1]);
+            byte[] bytes = Files.readAllBytes(file);
+            switch (c[2]) {
+                case "truncate" -> Files.write(file, Arrays.copyOf(bytes, bytes.length / 2));
+                case "garbage" -> Files.writeString(file, "{not json");
+                case "class" -> Files.writeString(file, new String(bytes, StandardCharsets.UTF_8).replace(
+                        "org.mafspark.spark.MafOutlierModel", "java.lang.ProcessBuilder"));
+                default -> Files.delete(file);
+            }
+            Files.deleteIfExists(file.resolveSibling("." + file.getFileName() + ".crc"));
+            RuntimeException e = assertThrows(RuntimeException.class, () -> MafOutlierModel.load(dir.toString()),
+                    c[0]);
+            assertTrue(e.getMessage().contains(dir.getFileName().toString()) && e.getMessage().contains(c[3]),
+                    c[0] + ": " + e.getMessage());
+        }
+    }
+
     /** VectorAssembler + detector in a Pipeline: fit, save, load, identical scores; the estimator saves too. */
     @Test
     void pipelineWithVectorAssemblerSavesAndLoads(@TempDir Path tmp) throws IOException {
