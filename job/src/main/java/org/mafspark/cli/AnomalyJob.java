@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -19,6 +21,9 @@ import org.apache.spark.storage.StorageLevel;
 import org.mafspark.spark.DriftReport;
 import org.mafspark.spark.FeatureQuarantine;
 import org.mafspark.spark.MafOutlierDetector;
+import org.mafspark.report.ReportBuilder;
+import org.mafspark.report.ReportWriter;
+import org.mafspark.report.RunReport;
 import org.mafspark.spark.MafOutlierModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +40,8 @@ final class AnomalyJob {
     static final String ANOMALIES = "anomalies";
     static final String QUARANTINE = "quarantine";
     static final String SUMMARY = "summary.json";
+    static final String REPORT = "report.html";
+    static final String EVALUATION = "evaluation.json";
 
     private AnomalyJob() {}
 
@@ -93,6 +100,22 @@ final class AnomalyJob {
      */
     static Summary score(SparkSession spark, MafOutlierModel model, Dataset<Row> df, String input, String modelPath,
             String output, String batchId, boolean overwrite, boolean failOnBadRows) throws IOException {
+        return score(spark, model, df, input, modelPath, output, batchId, overwrite, failOnBadRows, null);
+    }
+
+    /**
+     * As above, and {@code report.html} beside the results, evaluated against {@code labelCol} when
+     * it is not null.
+     */
+    static Summary score(SparkSession spark, MafOutlierModel model, Dataset<Row> df, String input, String modelPath,
+            String output, String batchId, boolean overwrite, boolean failOnBadRows, String labelCol)
+            throws IOException {
+        if (labelCol != null && !Arrays.asList(df.columns()).contains(labelCol)) {
+            throw new IllegalArgumentException("input " + input + " has no label column '" + labelCol + "'");
+        }
+        if (labelCol != null && Arrays.asList(model.featureNames()).contains(labelCol)) {
+            throw new IllegalArgumentException("label column '" + labelCol + "' is one of the model's features");
+        }
         long t0 = System.nanoTime();
         String[] features = model.featureNames();
         List<String> missing = new ArrayList<>();
@@ -119,7 +142,7 @@ final class AnomalyJob {
 
         long t1 = System.nanoTime();
         BatchOutput out = BatchOutput.open(spark.sparkContext().hadoopConfiguration(), output, batchId, overwrite,
-                ANOMALIES, QUARANTINE, SUMMARY);
+                ANOMALIES, QUARANTINE, SUMMARY, REPORT, EVALUATION);
         try {
             Dataset<Row> scorable = split.scorable().persist(StorageLevel.MEMORY_AND_DISK());
             try {
@@ -141,6 +164,7 @@ final class AnomalyJob {
                 Summary s = new Summary(input, modelPath, out.target().toString(), rows, scored, flagged, quarantined,
                         model.getThreshold(), drift, readSeconds, scoreSeconds);
                 writeSummary(out, s, batchId);
+                writeReport(out, model, scorable, spark.read().parquet(anomalies.toString()), s, labelCol);
                 out.publish();
                 LOG.info("scored {} rows in {} s ({} rows/s): {} flagged (log p <= {}), {} quarantined -> {}", scored,
                         String.format("%.1f", scoreSeconds), String.format("%.0f", rows / scoreSeconds), flagged,
@@ -178,6 +202,64 @@ final class AnomalyJob {
             throw new IllegalArgumentException(source + ": a row has an unusable feature (" + r.getAs(
                     FeatureQuarantine.REASON) + ") and --on-bad-rows is 'fail'; first such row: {" + values + "}");
         }
+    }
+
+    /** {@code report.html}: results, plots, top rows and timings of this run (see {@link ReportBuilder}). */
+    private static void writeReport(BatchOutput out, MafOutlierModel model, Dataset<Row> scorable,
+            Dataset<Row> anomalies, Summary s, String labelCol) throws IOException {
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put("input", s.input());
+        data.put("model", s.model());
+        data.put("rows read", String.valueOf(s.rowsRead()));
+        data.put("rows quarantined (unusable features)", String.valueOf(s.rowsQuarantined()));
+        data.put("features", String.join(", ", model.featureNames()));
+        if (labelCol != null) {
+            data.put("label column (not a feature)", labelCol);
+        }
+        Map<String, Double> timings = new LinkedHashMap<>();
+        timings.put("read and count", s.readSeconds());
+        timings.put("score, write, drift", s.scoreSeconds());
+        timings.put("training (when the model was fitted)", model.trainingSummary().trainingSeconds());
+        RunReport r = ReportBuilder.build(model, scorable, anomalies, Optional.ofNullable(labelCol),
+                new ReportBuilder.RunFacts("maf-spark: anomalies in " + s.input(), data, s.rowsScored(),
+                        s.rowsFlagged(), s.drift(), timings, model.getSeed()));
+        try (OutputStream o = out.fileSystem().create(new Path(out.dir(), REPORT), true)) {
+            o.write(ReportWriter.html(r));
+        }
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode e = json.createObjectNode();
+        r.twoSample().ifPresent(t -> {
+            ObjectNode n = e.putObject("flowSamplesVsData");
+            n.put("energyDistance", t.energyDistance());
+            n.put("permutationPValue", t.pValue());
+            n.put("permutations", t.permutations());
+            n.put("rowsEach", t.n());
+            ObjectNode ks = n.putObject("featureKsPValue");
+            for (int j = 0; j < t.featureKsPValues().length; j++) {
+                ks.put(model.featureNames()[j], t.featureKsPValues()[j]);
+            }
+        });
+        r.labelled().ifPresent(l -> {
+            ObjectNode n = e.putObject("labelled");
+            n.put("labelColumn", labelCol);
+            n.put("rows", l.rows());
+            n.put("anomalies", l.anomalies());
+            n.put("rocAuc", l.rocAuc());
+            n.put("prAuc", l.prAuc());
+            n.put("threshold", l.threshold());
+            n.put("flagged", l.flagged());
+            n.put("flaggedAnomalies", l.flaggedAnomalies());
+            n.put("precision", l.precision());
+            n.put("recall", l.recall());
+            ObjectNode curve = n.putObject("fractionSelectedVsAlpha");
+            curve.set("alpha", json.valueToTree(l.alpha()));
+            curve.set("anomalies", json.valueToTree(l.fractionOfAnomalies()));
+            curve.set("allRows", json.valueToTree(l.fractionOfRows()));
+        });
+        try (OutputStream o = out.fileSystem().create(new Path(out.dir(), EVALUATION), true)) {
+            json.writerWithDefaultPrettyPrinter().writeValue(o, e);
+        }
+        LOG.info("report: {}", new Path(out.target(), REPORT));
     }
 
     private static void writeSummary(BatchOutput out, Summary s, String batchId) throws IOException {

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Option defaults are read from conf/maf.conf (or the file named by MAF_CONF or -Dmaf.conf); "
                 + "command-line options override them. 'maf-spark help COMMAND' shows a command's options."},
         subcommands = {RunCommand.class, TrainCommand.class, ScoreCommand.class, DemoCommand.class,
-            GenerateCommand.class, BenchCommand.class, QualityCommand.class,
+            GenerateCommand.class, BenchCommand.class, QualityCommand.class, EvaluateCommand.class,
             CommandLine.HelpCommand.class})
 public final class MafSparkCli implements Runnable {
     /** The top-level command name; also the prefix of qualified keys in {@code maf.conf}. */

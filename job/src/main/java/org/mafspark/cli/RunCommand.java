@@ -31,6 +31,11 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     BadRowOptions badRows;
 
+    @Option(names = "--label-col", paramLabel = "COL", description = "A column with known anomalies (1) that is "
+            + "not a feature: the report adds ROC/PR AUC and the fraction of anomalies selected against alpha. "
+            + "Without --input: the generated 'label'.")
+    String labelCol;
+
     @Option(names = "--output", paramLabel = "OUT", defaultValue = "out/run",
             description = "Output directory (default: ${DEFAULT-VALUE}).")
     String output;
@@ -52,11 +57,17 @@ public final class RunCommand implements Callable<Integer> {
                 prepareExercise();
             }
             Dataset<Row> df = input.read(spark);
+            if (labelCol != null) {
+                // The label is never a feature.
+                input.exclude = input.exclude == null ? List.of(labelCol)
+                        : java.util.stream.Stream.concat(input.exclude.stream(), java.util.stream.Stream.of(labelCol))
+                                .toList();
+            }
             String modelPath = new org.apache.hadoop.fs.Path(output, "model").toString();
             MafOutlierModel m = AnomalyJob.train(df, input.featureColumns(df), model, modelPath, overwrite,
                     badRows.failOnBadRows(), "input " + input.input()).model();
             AnomalyJob.Summary s = AnomalyJob.score(spark, m, df, input.input(), modelPath, output, null, overwrite,
-                    badRows.failOnBadRows());
+                    badRows.failOnBadRows(), labelCol != null ? labelCol : exercise ? GeneratedTable.LABEL : null);
             System.out.println();
             System.out.printf("rows read     %d (%d quarantined: unusable features)%n", s.rowsRead(),
                     s.rowsQuarantined());
@@ -77,6 +88,8 @@ public final class RunCommand implements Callable<Integer> {
                     + "pValue, explanation)");
             System.out.println("quarantine    " + s.quarantine());
             System.out.println("summary       " + new org.apache.hadoop.fs.Path(output, AnomalyJob.SUMMARY));
+            System.out.println("report        " + new org.apache.hadoop.fs.Path(output, AnomalyJob.REPORT)
+                    + "   (open in a browser: plots, top rows, training curves)");
             return 0;
         } finally {
             spark.stop();

@@ -34,6 +34,10 @@ public final class ScoreCommand implements Callable<Integer> {
             + "model's calibrated tail probability) instead of the model's threshold.")
     Double pValueThreshold;
 
+    @Option(names = "--label-col", paramLabel = "COL", description = "Column of known anomalies (1), never a "
+            + "feature: adds ROC/PR AUC and the fraction selected against alpha to evaluation.json and the report.")
+    String labelCol;
+
     @Option(names = "--batch-id", paramLabel = "ID", description = "Write OUT/batch_id=ID/, published all or "
             + "nothing; a rerun replaces exactly this batch.")
     String batchId;
@@ -56,7 +60,7 @@ public final class ScoreCommand implements Callable<Integer> {
                 model.setThresholdByPValue(pValueThreshold);
             }
             AnomalyJob.Summary s = AnomalyJob.score(spark, model, input.read(spark), input.input(), modelPath, output,
-                    batchId, overwrite, badRows.failOnBadRows());
+                    batchId, overwrite, badRows.failOnBadRows(), labelCol);
             System.out.printf("read %d rows: scored %d, quarantined %d; flagged %d (%.4f%%) at log p <= %.4f%n"
                     + "anomalies:  %s%nquarantine: %s%nsummary:    %s%n", s.rowsRead(), s.rowsScored(),
                     s.rowsQuarantined(), s.rowsFlagged(), 100 * s.flaggedFraction(), s.threshold(), s.anomalies(),
