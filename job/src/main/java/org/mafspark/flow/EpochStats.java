@@ -9,4 +9,18 @@ package org.mafspark.flow;
  * @param rowsPerSecond training throughput of the epoch
  * @param seconds wall time of the epoch
  */
-public record EpochStats(int epoch, double trainNll, double validationNll, double rowsPerSecond, double seconds) {}
+public record EpochStats(int epoch, double trainNll, double validationNll, double rowsPerSecond, double seconds) {
+
+    /**
+     * "about N s left": the epochs still allowed at the mean pace so far (an upper bound: early
+     * stopping may end sooner).
+     */
+    public static String eta(java.util.List<EpochStats> history, int maxEpochs) {
+        if (history.isEmpty()) {
+            return "time left unknown";
+        }
+        double mean = history.stream().mapToDouble(EpochStats::seconds).average().orElse(0);
+        int left = maxEpochs - history.get(history.size() - 1).epoch();
+        return left <= 0 ? "last epoch" : String.format(java.util.Locale.ROOT, "at most ~%.0f s left", left * mean);
+    }
+}

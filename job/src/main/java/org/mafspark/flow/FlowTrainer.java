@@ -115,9 +115,9 @@ public final class FlowTrainer {
             EpochStats stats = new EpochStats(epoch, trainNll, valNll, z.length / seconds, seconds);
             history.add(stats);
             listener.onEpoch(stats, config.epochs());
-            LOG.info("epoch {}/{}: train NLL {} validation NLL {} ({} rows/s)", epoch, config.epochs(),
+            LOG.info("epoch {}/{}: train NLL {} validation NLL {} ({} rows/s; {})", epoch, config.epochs(),
                     String.format("%.4f", trainNll), String.format("%.4f", valNll),
-                    String.format("%.0f", stats.rowsPerSecond()));
+                    String.format("%.0f", stats.rowsPerSecond()), EpochStats.eta(history, config.epochs()));
             String what = EarlyStopping.nonFinite(trainNll, valNll, val.length > 0);
             EarlyStopping.Decision d = what != null ? stopping.diverge(epoch, what)
                     : stopping.offer(epoch, val.length > 0 ? valNll : trainNll);

@@ -176,9 +176,9 @@ final class DistributedFlowTrainer {
             double valNll = validationRows > 0 ? nll[1] : Double.NaN;
             EpochStats stats = new EpochStats(epoch, trainNll, valNll, trainRows / seconds, seconds);
             history.add(stats);
-            LOG.info("epoch {}/{}: train NLL {} validation NLL {} ({} rows/s on {} workers)", epoch, config.epochs(),
-                    String.format("%.4f", trainNll), String.format("%.4f", valNll),
-                    String.format("%.0f", stats.rowsPerSecond()), numWorkers);
+            LOG.info("epoch {}/{}: train NLL {} validation NLL {} ({} rows/s on {} workers; {})", epoch,
+                    config.epochs(), String.format("%.4f", trainNll), String.format("%.4f", valNll),
+                    String.format("%.0f", stats.rowsPerSecond()), numWorkers, EpochStats.eta(history, config.epochs()));
             String what = EarlyStopping.nonFinite(trainNll, valNll, validationRows > 0);
             EarlyStopping.Decision d = what != null ? stopping.diverge(epoch, what)
                     : stopping.offer(epoch, validationRows > 0 ? valNll : trainNll);
