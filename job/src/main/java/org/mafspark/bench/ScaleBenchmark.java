@@ -21,10 +21,8 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bytedeco.javacpp.Pointer;
 import org.mafspark.spark.MafOutlierDetector;
@@ -110,7 +108,7 @@ public final class ScaleBenchmark {
     public static ScaleReport run(SparkSession spark, long[] sizes, int trainRows, long seed,
             double limitRowsPerSecond) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        StructType schema = schema();
+        StructType schema = SparkBenchmark.schema();
         String[] columns = schema.fieldNames();
         Path tmp;
         try {
@@ -120,7 +118,7 @@ public final class ScaleBenchmark {
         }
         try {
             Dataset<Row> train = spark.createDataFrame(
-                    Arrays.stream(BenchData.generate(trainRows, seed)).map(ScaleBenchmark::row).toList(), schema)
+                    Arrays.stream(BenchData.generate(trainRows, seed)).map(SparkBenchmark::row).toList(), schema)
                     .cache();
             train.count();
             long t0 = System.nanoTime();
@@ -156,7 +154,7 @@ public final class ScaleBenchmark {
             long peerRows = gmm.logDensity(peerInput, "features").count();
             double peerScore = (System.nanoTime() - t2) / 1e9;
             Dataset<Row> fresh = spark.createDataFrame(
-                    Arrays.stream(BenchData.generate(50_000, seed + 99)).map(ScaleBenchmark::row).toList(), schema);
+                    Arrays.stream(BenchData.generate(50_000, seed + 99)).map(SparkBenchmark::row).toList(), schema);
             double gmmNll = -gmm.meanLogDensity(assembler.transform(fresh), "features");
             double mafNll = -model.transform(fresh).select(model.getLogProbCol()).javaRDD()
                     .mapToDouble(r -> r.getDouble(0)).mean();
@@ -169,7 +167,7 @@ public final class ScaleBenchmark {
             return new ScaleReport(runs, line[1] * 1e6, line[0], last.seconds() / first.seconds(),
                     limitRowsPerSecond, peer, trainRows);
         } finally {
-            deleteRecursively(tmp);
+            SparkBenchmark.deleteRecursively(tmp);
         }
     }
 
@@ -267,7 +265,7 @@ public final class ScaleBenchmark {
     private static void writeTable(SparkSession spark, JavaSparkContext jsc, StructType schema, int perFile,
             int files, long seed, String path) {
         JavaRDD<Row> data = jsc.parallelize(IntStream.range(0, files).boxed().toList(), files)
-                .flatMap(i -> Arrays.stream(BenchData.generate(perFile, seed + i)).map(ScaleBenchmark::row)
+                .flatMap(i -> Arrays.stream(BenchData.generate(perFile, seed + i)).map(SparkBenchmark::row)
                         .iterator());
         spark.createDataFrame(data, schema).write().mode(SaveMode.Overwrite).parquet(path);
     }
@@ -277,26 +275,6 @@ public final class ScaleBenchmark {
             return s.map(Path::toString).filter(p -> p.endsWith(".parquet")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static StructType schema() {
-        StructType s = new StructType();
-        for (int j = 1; j <= BenchData.FEATURES; j++) {
-            s = s.add("x" + j, DataTypes.DoubleType, false);
-        }
-        return s;
-    }
-
-    private static Row row(double[] r) {
-        return RowFactory.create(Arrays.stream(r).boxed().toArray());
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.warn("bench --scale: cannot delete {}: {}", dir, e.toString());
         }
     }
 }

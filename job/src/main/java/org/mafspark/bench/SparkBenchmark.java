@@ -187,7 +187,7 @@ public final class SparkBenchmark {
     }
 
     /** Columns {@code x1..x8}, non-null doubles. */
-    private static StructType schema() {
+    static StructType schema() {
         StructType s = new StructType();
         for (int j = 1; j <= BenchData.FEATURES; j++) {
             s = s.add("x" + j, DataTypes.DoubleType, false);
@@ -195,11 +195,11 @@ public final class SparkBenchmark {
         return s;
     }
 
-    private static Row row(double[] r) {
+    static Row row(double[] r) {
         return RowFactory.create(Arrays.stream(r).boxed().toArray());
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

@@ -169,8 +169,8 @@ public final class PlantedAnomalies {
         }
     }
 
-    /** Knuth's method: fine for the small means used here. */
-    private static double poisson(double lambda, Random rng) {
+    /** A Poisson draw by Knuth's method: fine for the small means used here. */
+    public static double poisson(double lambda, Random rng) {
         double l = Math.exp(-lambda);
         double p = 1;
         int k = 0;

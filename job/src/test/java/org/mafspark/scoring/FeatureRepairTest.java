@@ -15,6 +15,14 @@ class FeatureRepairTest {
             {0.2, 0.4, 1.0, 0.5},
             {0.0, 0.1, 0.5, 1.0}};
 
+    private static double[] logDensity(Gaussian g, double[][] rows) {
+        double[] lp = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            lp[i] = g.logDensity(rows[i]);
+        }
+        return lp;
+    }
+
     /**
      * Each planted anomaly has one feature replaced by a value 3.5 to 4 standard deviations from the
      * mean, on a random side: repairing that feature must regain the most density. With the exact
@@ -23,13 +31,7 @@ class FeatureRepairTest {
     @Test
     void theCorruptedFeatureRanksFirst() {
         Gaussian g = new Gaussian(new double[4], COV);
-        FeatureRepair repair = new FeatureRepair(rows -> {
-            double[] lp = new double[rows.length];
-            for (int i = 0; i < rows.length; i++) {
-                lp[i] = g.logDensity(rows[i]);
-            }
-            return lp;
-        }, new double[4], new double[] {1, 1, 1, 1});
+        FeatureRepair repair = new FeatureRepair(rows -> logDensity(g, rows), new double[4], new double[] {1, 1, 1, 1});
         Random rng = new Random(5);
         double[][] rows = g.sample(400, 9L);
         int[] corrupted = new int[rows.length];
@@ -61,13 +63,7 @@ class FeatureRepairTest {
     void contributionIsTheConditionalResidualForAGaussian() {
         double[][] cov = {{1.0, 0.8}, {0.8, 1.0}};
         Gaussian g = new Gaussian(new double[2], cov);
-        FeatureRepair repair = new FeatureRepair(rows -> {
-            double[] lp = new double[rows.length];
-            for (int i = 0; i < rows.length; i++) {
-                lp[i] = g.logDensity(rows[i]);
-            }
-            return lp;
-        }, new double[2], new double[] {1, 1});
+        FeatureRepair repair = new FeatureRepair(rows -> logDensity(g, rows), new double[2], new double[] {1, 1});
         double[] x = {2.0, -1.0};
         double[][] c = repair.contributions(new double[][] {x}, new double[] {g.logDensity(x)});
         double condVar = 1 - 0.64;

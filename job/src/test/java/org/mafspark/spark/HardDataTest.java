@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.mafspark.data.PlantedAnomalies;
 
 /**
  * Data that breaks naive density models: integer-valued columns, constant columns, huge magnitudes
@@ -89,7 +90,7 @@ class HardDataTest {
         double[][] train = new double[20_000][];
         double[][] heldOut = new double[10_000][];
         for (int i = 0; i < train.length + heldOut.length; i++) {
-            double[] r = {poisson(3, rng), Math.round(2 * rng.nextGaussian())};
+            double[] r = {PlantedAnomalies.poisson(3, rng), Math.round(2 * rng.nextGaussian())};
             if (i < train.length) {
                 train[i] = r;
             } else {
@@ -167,16 +168,5 @@ class HardDataTest {
         double bound = Math.log(0.5) - Math.log(1e-3 * scale[0]) - Math.log(1e-3 * scale[1]);
         double lp = m.flow().logProb(new double[][] {{0.5, -0.25}})[0];
         assertTrue(Double.isFinite(lp) && lp < bound + 1, "log p of the duplicate " + lp + " vs bound " + bound);
-    }
-
-    private static double poisson(double lambda, Random rng) {
-        double l = Math.exp(-lambda);
-        double p = 1;
-        int k = 0;
-        do {
-            k++;
-            p *= rng.nextDouble();
-        } while (p > l);
-        return k - 1;
     }
 }
