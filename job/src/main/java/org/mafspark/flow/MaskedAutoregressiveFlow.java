@@ -30,6 +30,8 @@ public final class MaskedAutoregressiveFlow {
     private final Standardization standardization;
     private final MultiLayerNetwork network;
     private final CompositeTransform transform;
+    /** The transforms after the standardisation. */
+    private final CompositeTransform layers;
 
     public MaskedAutoregressiveFlow(FlowArchitecture architecture, Standardization standardization,
             MultiLayerNetwork network) {
@@ -41,7 +43,6 @@ public final class MaskedAutoregressiveFlow {
         this.standardization = standardization;
         this.network = network;
         List<Transform> steps = new ArrayList<>();
-        steps.add(standardization);
         for (Layer layer : network.getLayers()) {
             if (layer instanceof MaskedAffineLayerImpl maf) {
                 steps.add(maf.transform());
@@ -49,7 +50,11 @@ public final class MaskedAutoregressiveFlow {
                 steps.add(p.permutation());
             }
         }
-        this.transform = new CompositeTransform(steps);
+        this.layers = new CompositeTransform(steps);
+        List<Transform> all = new ArrayList<>();
+        all.add(standardization);
+        all.addAll(steps);
+        this.transform = new CompositeTransform(all);
     }
 
     public FlowArchitecture architecture() {
@@ -75,26 +80,35 @@ public final class MaskedAutoregressiveFlow {
         return transform;
     }
 
-    /** Data to noise: {@code u} and {@code log|det du/dx|} per row. */
+    /**
+     * Data to noise: {@code u} and {@code log|det du/dx|} per row. The standardisation runs in double
+     * precision before the cast to the network's type, as in training: a column such as
+     * {@code 1 + 1e-9 z} or {@code 1e12 + z} would lose its variation in float32 before being centred.
+     */
     public Transform.Result forward(INDArray x) {
         try (MemoryWorkspace ws = scratch()) {
-            Transform.Result r = transform.forward(x.castTo(dataType()));
-            return new Transform.Result(r.outputs().detach(), r.logAbsDet().detach());
+            Transform.Result s = standardization.forward(x.castTo(DataType.DOUBLE));
+            Transform.Result r = layers.forward(s.outputs().castTo(dataType()));
+            return new Transform.Result(r.outputs().detach(),
+                    r.logAbsDet().addi(s.logAbsDet().castTo(dataType())).detach());
         }
     }
 
-    /** Noise to data. */
+    /** Noise to data (the final de-standardisation in double precision; the result is double). */
     public INDArray inverse(INDArray u) {
         try (MemoryWorkspace ws = scratch()) {
-            return transform.inverse(u.castTo(dataType())).detach();
+            INDArray z = layers.inverse(u.castTo(dataType()));
+            return standardization.inverse(z.castTo(DataType.DOUBLE)).detach();
         }
     }
 
-    /** {@code log p(x)} per row, {@code [N, 1]}, in one pass. */
+    /** {@code log p(x)} per row, {@code [N, 1]}, in one pass (standardised in double, see {@link #forward}). */
     public INDArray logProb(INDArray x) {
         try (MemoryWorkspace ws = scratch()) {
-            Transform.Result r = transform.forward(x.castTo(dataType()));
-            return StandardNormal.logProb(r.outputs()).addi(r.logAbsDet()).detach();
+            Transform.Result s = standardization.forward(x.castTo(DataType.DOUBLE));
+            Transform.Result r = layers.forward(s.outputs().castTo(dataType()));
+            return StandardNormal.logProb(r.outputs()).addi(r.logAbsDet()).castTo(DataType.DOUBLE)
+                    .addi(s.logAbsDet()).castTo(dataType()).detach();
         }
     }
 
