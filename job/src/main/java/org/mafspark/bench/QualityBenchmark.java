@@ -46,6 +46,124 @@ public final class QualityBenchmark {
             double mafHeldOutNll, double gmmHeldOutNll, int gmmComponents, long localFlagged,
             double explanationTop1, double mafFitSeconds, double gmmFitSeconds) {}
 
+    /**
+     * One setting of the detector's training and architecture params tried by {@link #tune}.
+     *
+     * @param name a short label for the table
+     */
+    public record Candidate(String name, int numLayers, int hiddenFeatures, int numBlocks, int maxEpochs,
+            int batchSizePerWorker, double learningRate) {
+        /** The detector's defaults. */
+        public static Candidate defaults() {
+            MafOutlierDetector d = new MafOutlierDetector();
+            return new Candidate("defaults", d.getNumLayers(), d.getHiddenFeatures(), d.getNumBlocks(),
+                    d.getMaxEpochs(), d.getBatchSizePerWorker(), d.getLearningRate());
+        }
+
+        MafOutlierDetector detector(long seed) {
+            return new MafOutlierDetector().setInputCols(PlantedAnomalies.FEATURES).setSeed(seed)
+                    .setNumLayers(numLayers).setHiddenFeatures(hiddenFeatures).setNumBlocks(numBlocks)
+                    .setMaxEpochs(maxEpochs).setBatchSizePerWorker(batchSizePerWorker).setLearningRate(learningRate);
+        }
+    }
+
+    /** What one candidate reached: AUCs per type, held-out NLL of fresh normal rows, fit time. */
+    public record CandidateResult(Candidate candidate, List<TypeScores> types, double meanPrAuc,
+            double heldOutNll, double fitSeconds) {}
+
+    /**
+     * Fits the MAF once per candidate on the same contaminated table (seed {@code seed}) and scores each
+     * anomaly type, to choose defaults; GaussianMixture columns of the type scores are NaN here.
+     */
+    public static List<CandidateResult> tune(SparkSession spark, int normalRows, int perType, long seed,
+            List<Candidate> candidates) {
+        PlantedAnomalies.Table t = PlantedAnomalies.generate(normalRows, perType, seed);
+        Dataset<Row> table = spark.createDataFrame(rows(t), schema()).cache();
+        table.count();
+        double[][] fresh = PlantedAnomalies.normal(20_000, seed + 1);
+        Dataset<Row> freshDf = spark.createDataFrame(rows(new PlantedAnomalies.Table(fresh,
+                filled(fresh.length, PlantedAnomalies.Type.NORMAL), new int[fresh.length])), schema()).cache();
+        JavaPairRDD<Long, String> types = table.select("id", "type").javaRDD()
+                .mapToPair(r -> new Tuple2<>(r.getLong(0), r.getString(1)));
+        List<CandidateResult> results = new ArrayList<>();
+        for (Candidate c : candidates) {
+            long t0 = System.nanoTime();
+            MafOutlierModel maf = c.detector(seed).fit(table);
+            double fit = (System.nanoTime() - t0) / 1e9;
+            JavaPairRDD<Long, String> typed = types;
+            JavaPairRDD<Long, Tuple2<String, Double>> joined = typed.join(maf.transform(table)
+                    .select("id", "logProb").javaRDD().mapToPair(r -> new Tuple2<>(r.getLong(0), -r.getDouble(1))))
+                    .cache();
+            List<TypeScores> scores = new ArrayList<>();
+            double prSum = 0;
+            for (PlantedAnomalies.Type type : anomalyTypes()) {
+                String name = type.name();
+                BinaryClassificationMetrics m = metrics(joined
+                        .filter(r -> r._2()._1().equals(name) || r._2()._1().equals("NORMAL"))
+                        .map(r -> new Tuple2<>(r._2()._2(), r._2()._1().equals(name) ? 1.0 : 0.0)));
+                scores.add(new TypeScores(name, perType, m.areaUnderROC(), m.areaUnderPR(), Double.NaN, Double.NaN));
+                prSum += m.areaUnderPR();
+                m.unpersist();
+            }
+            joined.unpersist();
+            double nll = -mean(maf.transform(freshDf).select("logProb").javaRDD().map(r -> r.getDouble(0)));
+            CandidateResult r = new CandidateResult(c, scores, prSum / scores.size(), nll, fit);
+            LOG.info("tune: {} -> mean PR AUC {}, held-out NLL {}, fit {} s", c, String.format("%.4f",
+                    r.meanPrAuc()), String.format("%.4f", nll), String.format("%.1f", fit));
+            results.add(r);
+        }
+        freshDf.unpersist();
+        table.unpersist();
+        return results;
+    }
+
+    /**
+     * The settings {@code quality --tune} tries: the defaults, then one change at a time (training
+     * length, step size, batch size, width, depth), then the combinations the single changes suggest.
+     */
+    public static List<Candidate> tuningGrid() {
+        Candidate d = Candidate.defaults();
+        return List.of(d,
+                new Candidate("epochs x2", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), 2 * d.maxEpochs(),
+                        d.batchSizePerWorker(), d.learningRate()),
+                new Candidate("batch / 2", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), d.maxEpochs(),
+                        d.batchSizePerWorker() / 2, d.learningRate()),
+                new Candidate("lr x2.5", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), d.maxEpochs(),
+                        d.batchSizePerWorker(), 2.5 * d.learningRate()),
+                new Candidate("hidden x2", d.numLayers(), 2 * d.hiddenFeatures(), d.numBlocks(), d.maxEpochs(),
+                        d.batchSizePerWorker(), d.learningRate()),
+                new Candidate("layers 8", 8, d.hiddenFeatures(), d.numBlocks(), d.maxEpochs(),
+                        d.batchSizePerWorker(), d.learningRate()),
+                new Candidate("batch / 2, epochs x2", d.numLayers(), d.hiddenFeatures(), d.numBlocks(),
+                        2 * d.maxEpochs(), d.batchSizePerWorker() / 2, d.learningRate()));
+    }
+
+    private static List<PlantedAnomalies.Type> anomalyTypes() {
+        return java.util.Arrays.stream(PlantedAnomalies.Type.values()).filter(x -> x != PlantedAnomalies.Type.NORMAL)
+                .toList();
+    }
+
+    /** The tuning results as a text table. */
+    public static String renderTuning(List<CandidateResult> results) {
+        StringBuilder b = new StringBuilder(String.format("%-22s %6s %6s %6s %6s %6s %8s", "candidate", "layers",
+                "hidden", "blocks", "epochs", "batch", "lr"));
+        for (PlantedAnomalies.Type t : anomalyTypes()) {
+            b.append(String.format(" %11s", t.name().toLowerCase()));
+        }
+        b.append(String.format(" %8s %8s %7s%n", "mean PR", "NLL", "fit s"));
+        for (CandidateResult r : results) {
+            Candidate c = r.candidate();
+            b.append(String.format("%-22s %6d %6d %6d %6d %6d %8.0e", c.name(), c.numLayers(), c.hiddenFeatures(),
+                    c.numBlocks(), c.maxEpochs(), c.batchSizePerWorker(), c.learningRate()));
+            for (TypeScores s : r.types()) {
+                b.append(String.format(" %5.3f/%5.3f", s.mafRocAuc(), s.mafPrAuc()));
+            }
+            b.append(String.format(" %8.4f %8.4f %7.1f%n", r.meanPrAuc(), r.heldOutNll(), r.fitSeconds()));
+        }
+        b.append("(per type: ROC AUC / PR AUC)\n");
+        return b.toString();
+    }
+
     public static QualityReport run(SparkSession spark, int normalRows, int perType, long seed) {
         PlantedAnomalies.Table t = PlantedAnomalies.generate(normalRows, perType, seed);
         Dataset<Row> table = spark.createDataFrame(rows(t), schema()).cache();

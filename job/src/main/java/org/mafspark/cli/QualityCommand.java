@@ -36,6 +36,11 @@ public final class QualityCommand implements Callable<Integer> {
             description = "JSON report (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--tune", description = "Instead of the comparison, fit maf-spark once per setting of a small "
+            + "grid around the defaults (epochs, learning rate, batch size, width, depth) and print the AUCs, "
+            + "held-out NLL and fit time of each: how the defaults were chosen.")
+    boolean tune;
+
     @Spec
     CommandSpec spec;
 
@@ -47,6 +52,20 @@ public final class QualityCommand implements Callable<Integer> {
         }
         SparkSession spark = LocalSpark.session("maf-spark quality");
         try {
+            if (tune) {
+                java.util.List<QualityBenchmark.CandidateResult> results = QualityBenchmark.tune(spark,
+                        common.quick() ? 10_000 : rows, common.quick() ? 50 : perType, common.seed(),
+                        QualityBenchmark.tuningGrid());
+                Files.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(results) + "\n");
+                PrintWriter w = spec.commandLine().getOut();
+                w.printf("%nplanted-anomaly benchmark, tuning: %d normal rows, %d anomalies of each type, seed %d%n",
+                        common.quick() ? 10_000 : rows, common.quick() ? 50 : perType, common.seed());
+                w.print(QualityBenchmark.renderTuning(results));
+                w.printf("Report: %s%n", out.toAbsolutePath().normalize());
+                w.flush();
+                return 0;
+            }
             QualityBenchmark.QualityReport r = QualityBenchmark.run(spark, common.quick() ? 10_000 : rows,
                     common.quick() ? 50 : perType, common.seed());
             Files.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
