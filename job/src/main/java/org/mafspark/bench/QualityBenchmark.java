@@ -126,6 +126,8 @@ public final class QualityBenchmark {
         return List.of(d,
                 new Candidate("epochs x2", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), 2 * d.maxEpochs(),
                         d.batchSizePerWorker(), d.learningRate()),
+                new Candidate("epochs x3", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), 3 * d.maxEpochs(),
+                        d.batchSizePerWorker(), d.learningRate()),
                 new Candidate("batch / 2", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), d.maxEpochs(),
                         d.batchSizePerWorker() / 2, d.learningRate()),
                 new Candidate("lr x2.5", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), d.maxEpochs(),

@@ -41,6 +41,10 @@ public final class QualityCommand implements Callable<Integer> {
             + "held-out NLL and fit time of each: how the defaults were chosen.")
     boolean tune;
 
+    @Option(names = "--candidate", paramLabel = "NAME", description = "With --tune: only the grid settings of these "
+            + "names (repeatable), e.g. --candidate defaults --candidate 'epochs x2'.")
+    java.util.List<String> candidates;
+
     @Spec
     CommandSpec spec;
 
@@ -55,7 +59,8 @@ public final class QualityCommand implements Callable<Integer> {
             if (tune) {
                 java.util.List<QualityBenchmark.CandidateResult> results = QualityBenchmark.tune(spark,
                         common.quick() ? 10_000 : rows, common.quick() ? 50 : perType, common.seed(),
-                        QualityBenchmark.tuningGrid());
+                        QualityBenchmark.tuningGrid().stream()
+                                .filter(c -> candidates == null || candidates.contains(c.name())).toList());
                 Files.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                         .writeValueAsString(results) + "\n");
                 PrintWriter w = spec.commandLine().getOut();
