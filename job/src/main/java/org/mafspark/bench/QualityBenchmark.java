@@ -50,6 +50,7 @@ public final class QualityBenchmark {
      * One setting of the detector's training and architecture params tried by {@link #tune}.
      *
      * @param name a short label for the table
+     * @param maxEpochs 0 leaves {@code maxEpochs} unset: the detector's own rule chooses it
      */
     public record Candidate(String name, int numLayers, int hiddenFeatures, int numBlocks, int maxEpochs,
             int batchSizePerWorker, double learningRate) {
@@ -57,13 +58,14 @@ public final class QualityBenchmark {
         public static Candidate defaults() {
             MafOutlierDetector d = new MafOutlierDetector();
             return new Candidate("defaults", d.getNumLayers(), d.getHiddenFeatures(), d.getNumBlocks(),
-                    d.getMaxEpochs(), d.getBatchSizePerWorker(), d.getLearningRate());
+                    0, d.getBatchSizePerWorker(), d.getLearningRate());
         }
 
         MafOutlierDetector detector(long seed) {
-            return new MafOutlierDetector().setInputCols(PlantedAnomalies.FEATURES).setSeed(seed)
+            MafOutlierDetector d = new MafOutlierDetector().setInputCols(PlantedAnomalies.FEATURES).setSeed(seed)
                     .setNumLayers(numLayers).setHiddenFeatures(hiddenFeatures).setNumBlocks(numBlocks)
-                    .setMaxEpochs(maxEpochs).setBatchSizePerWorker(batchSizePerWorker).setLearningRate(learningRate);
+                    .setBatchSizePerWorker(batchSizePerWorker).setLearningRate(learningRate);
+            return maxEpochs > 0 ? d.setMaxEpochs(maxEpochs) : d;
         }
     }
 
@@ -118,26 +120,27 @@ public final class QualityBenchmark {
     }
 
     /**
-     * The settings {@code quality --tune} tries: the defaults, then one change at a time (training
-     * length, step size, batch size, width, depth), then the combinations the single changes suggest.
+     * The settings {@code quality --tune} tries: the defaults (whose epoch budget follows the data's
+     * size), fixed epoch budgets, then one change at a time from 20 epochs (batch size, step size, width,
+     * depth), then the combination the single changes suggest.
      */
     public static List<Candidate> tuningGrid() {
         Candidate d = Candidate.defaults();
+        int e = new MafOutlierDetector().getMaxEpochs();
+        int l = d.numLayers();
+        int h = d.hiddenFeatures();
+        int b = d.numBlocks();
+        int n = d.batchSizePerWorker();
+        double r = d.learningRate();
         return List.of(d,
-                new Candidate("epochs x2", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), 2 * d.maxEpochs(),
-                        d.batchSizePerWorker(), d.learningRate()),
-                new Candidate("epochs x3", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), 3 * d.maxEpochs(),
-                        d.batchSizePerWorker(), d.learningRate()),
-                new Candidate("batch / 2", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), d.maxEpochs(),
-                        d.batchSizePerWorker() / 2, d.learningRate()),
-                new Candidate("lr x2.5", d.numLayers(), d.hiddenFeatures(), d.numBlocks(), d.maxEpochs(),
-                        d.batchSizePerWorker(), 2.5 * d.learningRate()),
-                new Candidate("hidden x2", d.numLayers(), 2 * d.hiddenFeatures(), d.numBlocks(), d.maxEpochs(),
-                        d.batchSizePerWorker(), d.learningRate()),
-                new Candidate("layers 8", 8, d.hiddenFeatures(), d.numBlocks(), d.maxEpochs(),
-                        d.batchSizePerWorker(), d.learningRate()),
-                new Candidate("batch / 2, epochs x2", d.numLayers(), d.hiddenFeatures(), d.numBlocks(),
-                        2 * d.maxEpochs(), d.batchSizePerWorker() / 2, d.learningRate()));
+                new Candidate("epochs " + e, l, h, b, e, n, r),
+                new Candidate("epochs " + 2 * e, l, h, b, 2 * e, n, r),
+                new Candidate("epochs " + 3 * e, l, h, b, 3 * e, n, r),
+                new Candidate("batch / 2", l, h, b, e, n / 2, r),
+                new Candidate("lr x2.5", l, h, b, e, n, 2.5 * r),
+                new Candidate("hidden x2", l, 2 * h, b, e, n, r),
+                new Candidate("layers 8", 8, h, b, e, n, r),
+                new Candidate("hidden x2, default epochs", l, 2 * h, b, 0, n, r));
     }
 
     private static List<PlantedAnomalies.Type> anomalyTypes() {
@@ -147,7 +150,7 @@ public final class QualityBenchmark {
 
     /** The tuning results as a text table. */
     public static String renderTuning(List<CandidateResult> results) {
-        StringBuilder b = new StringBuilder(String.format("%-22s %6s %6s %6s %6s %6s %8s", "candidate", "layers",
+        StringBuilder b = new StringBuilder(String.format("%-26s %6s %6s %6s %6s %6s %8s", "candidate", "layers",
                 "hidden", "blocks", "epochs", "batch", "lr"));
         for (PlantedAnomalies.Type t : anomalyTypes()) {
             b.append(String.format(" %11s", t.name().toLowerCase()));
@@ -155,8 +158,9 @@ public final class QualityBenchmark {
         b.append(String.format(" %8s %8s %7s%n", "mean PR", "NLL", "fit s"));
         for (CandidateResult r : results) {
             Candidate c = r.candidate();
-            b.append(String.format("%-22s %6d %6d %6d %6d %6d %8.0e", c.name(), c.numLayers(), c.hiddenFeatures(),
-                    c.numBlocks(), c.maxEpochs(), c.batchSizePerWorker(), c.learningRate()));
+            b.append(String.format("%-26s %6d %6d %6d %6s %6d %8.0e", c.name(), c.numLayers(), c.hiddenFeatures(),
+                    c.numBlocks(), c.maxEpochs() > 0 ? Integer.toString(c.maxEpochs()) : "auto",
+                    c.batchSizePerWorker(), c.learningRate()));
             for (TypeScores s : r.types()) {
                 b.append(String.format(" %5.3f/%5.3f", s.mafRocAuc(), s.mafPrAuc()));
             }

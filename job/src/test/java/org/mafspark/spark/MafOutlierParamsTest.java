@@ -91,6 +91,17 @@ class MafOutlierParamsTest {
         assertEquals(PARAMS.size() - 2, m.size(), "every param but threshold and numWorkers is defined");
     }
 
+    /** The epoch budget when maxEpochs is left unset: optimizer steps per worker decide, not epochs. */
+    @Test
+    void defaultEpochBudgetFollowsTheDataSize() {
+        // 45,000 rows on 2 workers in batches of 512: 44 steps per epoch, so 46 epochs reach 2,000 steps.
+        assertEquals(46, MafOutlierDetector.autoEpochs(45_000, 2, 512, 20));
+        // 10M rows: 9,766 steps per epoch; the default 20 epochs already make far more.
+        assertEquals(20, MafOutlierDetector.autoEpochs(10_000_000, 2, 512, 20));
+        // 1,000 rows: 1 step per epoch; capped.
+        assertEquals(MafOutlierDetector.MAX_AUTO_EPOCHS, MafOutlierDetector.autoEpochs(1_000, 2, 512, 20));
+    }
+
     @Test
     void invalidValuesAreRefused() {
         MafOutlierDetector d = new MafOutlierDetector();
