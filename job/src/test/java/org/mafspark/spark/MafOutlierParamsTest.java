@@ -94,7 +94,7 @@ class MafOutlierParamsTest {
     /** The epoch budget when maxEpochs is left unset: optimizer steps per worker decide, not epochs. */
     @Test
     void defaultEpochBudgetFollowsTheDataSize() {
-        // 45,000 rows on 2 workers in batches of 512: 44 steps per epoch, so 46 epochs reach 2,000 steps.
+        // 45,000 rows on 2 workers in batches of 512: 44 steps per epoch (22,500 / 512, rounded up: 44), 46 epochs reach 2,000.
         assertEquals(46, MafOutlierDetector.autoEpochs(45_000, 2, 512, 20));
         // 10M rows: 9,766 steps per epoch; the default 20 epochs already make far more.
         assertEquals(20, MafOutlierDetector.autoEpochs(10_000_000, 2, 512, 20));
