@@ -79,36 +79,27 @@ public final class QualityBenchmark {
      */
     public static List<CandidateResult> tune(SparkSession spark, int normalRows, int perType, long seed,
             List<Candidate> candidates) {
-        PlantedAnomalies.Table t = PlantedAnomalies.generate(normalRows, perType, seed);
-        Dataset<Row> table = spark.createDataFrame(rows(t), schema()).cache();
-        table.count();
-        double[][] fresh = PlantedAnomalies.normal(20_000, seed + 1);
-        Dataset<Row> freshDf = spark.createDataFrame(rows(new PlantedAnomalies.Table(fresh,
-                filled(fresh.length, PlantedAnomalies.Type.NORMAL), new int[fresh.length])), schema()).cache();
-        JavaPairRDD<Long, String> types = table.select("id", "type").javaRDD()
-                .mapToPair(r -> new Tuple2<>(r.getLong(0), r.getString(1)));
+        Dataset<Row> table = cachedTable(spark, PlantedAnomalies.generate(normalRows, perType, seed));
+        Dataset<Row> freshDf = freshNormalRows(spark, seed).cache();
+        JavaPairRDD<Long, String> types = types(table);
         List<CandidateResult> results = new ArrayList<>();
         for (Candidate c : candidates) {
             long t0 = System.nanoTime();
             MafOutlierModel maf = c.detector(seed).fit(table);
             double fit = (System.nanoTime() - t0) / 1e9;
-            JavaPairRDD<Long, String> typed = types;
-            JavaPairRDD<Long, Tuple2<String, Double>> joined = typed.join(maf.transform(table)
-                    .select("id", "logProb").javaRDD().mapToPair(r -> new Tuple2<>(r.getLong(0), -r.getDouble(1))))
+            JavaPairRDD<String, Double> typed = types.join(mafScores(maf.transform(table))).values().mapToPair(v -> v)
                     .cache();
             List<TypeScores> scores = new ArrayList<>();
             double prSum = 0;
             for (PlantedAnomalies.Type type : anomalyTypes()) {
                 String name = type.name();
-                BinaryClassificationMetrics m = metrics(joined
-                        .filter(r -> r._2()._1().equals(name) || r._2()._1().equals("NORMAL"))
-                        .map(r -> new Tuple2<>(r._2()._2(), r._2()._1().equals(name) ? 1.0 : 0.0)));
+                BinaryClassificationMetrics m = typeVsNormal(typed, name);
                 scores.add(new TypeScores(name, perType, m.areaUnderROC(), m.areaUnderPR(), Double.NaN, Double.NaN));
                 prSum += m.areaUnderPR();
                 m.unpersist();
             }
-            joined.unpersist();
-            double nll = -mean(maf.transform(freshDf).select("logProb").javaRDD().map(r -> r.getDouble(0)));
+            typed.unpersist();
+            double nll = heldOutNll(maf, freshDf);
             CandidateResult r = new CandidateResult(c, scores, prSum / scores.size(), nll, fit);
             LOG.info("tune: {} -> mean PR AUC {}, held-out NLL {}, fit {} s", c, String.format("%.4f",
                     r.meanPrAuc()), String.format("%.4f", nll), String.format("%.1f", fit));
@@ -171,9 +162,7 @@ public final class QualityBenchmark {
     }
 
     public static QualityReport run(SparkSession spark, int normalRows, int perType, long seed) {
-        PlantedAnomalies.Table t = PlantedAnomalies.generate(normalRows, perType, seed);
-        Dataset<Row> table = spark.createDataFrame(rows(t), schema()).cache();
-        table.count();
+        Dataset<Row> table = cachedTable(spark, PlantedAnomalies.generate(normalRows, perType, seed));
 
         long t0 = System.nanoTime();
         MafOutlierModel maf = new MafOutlierDetector().setInputCols(PlantedAnomalies.FEATURES).setSeed(seed)
@@ -192,28 +181,19 @@ public final class QualityBenchmark {
                 gmm.components(), String.format("%.1f", gmmFit));
 
         // type and id travel with the scores: the type decides the label of each comparison.
-        JavaPairRDD<Long, Double> mafScores = mafScored.select("id", "logProb").javaRDD()
-                .mapToPair(r -> new Tuple2<>(r.getLong(0), -r.getDouble(1)));
         JavaRDD<Double> gmmLogDensity = gmm.logDensity(vectors, FEATURES);
         JavaPairRDD<Long, Double> gmmScores = vectors.select("id").javaRDD().map(r -> r.getLong(0))
                 .zip(gmmLogDensity).mapToPair(p -> new Tuple2<>(p._1(), -p._2()));
-        JavaPairRDD<Long, String> types = table.select("id", "type").javaRDD()
-                .mapToPair(r -> new Tuple2<>(r.getLong(0), r.getString(1)));
-        JavaPairRDD<Long, Tuple2<String, Tuple2<Double, Double>>> joined = types.join(mafScores.join(gmmScores))
-                .cache();
+        JavaRDD<Tuple2<String, Tuple2<Double, Double>>> joined = types(table)
+                .join(mafScores(mafScored).join(gmmScores)).values().cache();
+        JavaPairRDD<String, Double> mafTyped = joined.mapToPair(v -> new Tuple2<>(v._1(), v._2()._1()));
+        JavaPairRDD<String, Double> gmmTyped = joined.mapToPair(v -> new Tuple2<>(v._1(), v._2()._2()));
 
         List<TypeScores> scores = new ArrayList<>();
-        for (PlantedAnomalies.Type type : PlantedAnomalies.Type.values()) {
-            if (type == PlantedAnomalies.Type.NORMAL) {
-                continue;
-            }
+        for (PlantedAnomalies.Type type : anomalyTypes()) {
             String name = type.name();
-            JavaPairRDD<Long, Tuple2<String, Tuple2<Double, Double>>> pair = joined
-                    .filter(r -> r._2()._1().equals(name) || r._2()._1().equals("NORMAL"));
-            BinaryClassificationMetrics m = metrics(pair.map(r -> new Tuple2<>(r._2()._2()._1(),
-                    r._2()._1().equals(name) ? 1.0 : 0.0)));
-            BinaryClassificationMetrics g = metrics(pair.map(r -> new Tuple2<>(r._2()._2()._2(),
-                    r._2()._1().equals(name) ? 1.0 : 0.0)));
+            BinaryClassificationMetrics m = typeVsNormal(mafTyped, name);
+            BinaryClassificationMetrics g = typeVsNormal(gmmTyped, name);
             scores.add(new TypeScores(name, perType, m.areaUnderROC(), m.areaUnderPR(), g.areaUnderROC(),
                     g.areaUnderPR()));
             m.unpersist();
@@ -221,11 +201,8 @@ public final class QualityBenchmark {
         }
 
         // Held-out NLL on fresh normal rows: the density each model learned of the normal data.
-        double[][] fresh = PlantedAnomalies.normal(20_000, seed + 1);
-        PlantedAnomalies.Table freshTable = new PlantedAnomalies.Table(fresh,
-                filled(fresh.length, PlantedAnomalies.Type.NORMAL), new int[fresh.length]);
-        Dataset<Row> freshDf = spark.createDataFrame(rows(freshTable), schema());
-        double mafNll = -mean(maf.transform(freshDf).select("logProb").javaRDD().map(r -> r.getDouble(0)));
+        Dataset<Row> freshDf = freshNormalRows(spark, seed);
+        double mafNll = heldOutNll(maf, freshDf);
         double gmmNll = -gmm.meanLogDensity(assembler.transform(freshDf), FEATURES);
 
         List<Row> local = mafScored.filter("type = 'LOCAL' AND isAnomaly").select("corrupted", "explanation")
@@ -238,6 +215,39 @@ public final class QualityBenchmark {
         table.unpersist();
         return new QualityReport(normalRows, perType, seed, scores, mafNll, gmmNll, gmm.components(), local.size(),
                 local.isEmpty() ? Double.NaN : (double) top1 / local.size(), mafFit, gmmFit);
+    }
+
+    private static Dataset<Row> cachedTable(SparkSession spark, PlantedAnomalies.Table t) {
+        Dataset<Row> table = spark.createDataFrame(rows(t), schema()).cache();
+        table.count();
+        return table;
+    }
+
+    /** 20,000 normal rows drawn afresh (seed + 1): the held-out rows of every NLL reported. */
+    private static Dataset<Row> freshNormalRows(SparkSession spark, long seed) {
+        double[][] fresh = PlantedAnomalies.normal(20_000, seed + 1);
+        return spark.createDataFrame(rows(new PlantedAnomalies.Table(fresh,
+                filled(fresh.length, PlantedAnomalies.Type.NORMAL), new int[fresh.length])), schema());
+    }
+
+    /** id -> planted type of each row. */
+    private static JavaPairRDD<Long, String> types(Dataset<Row> table) {
+        return table.select("id", "type").javaRDD().mapToPair(r -> new Tuple2<>(r.getLong(0), r.getString(1)));
+    }
+
+    /** id -> anomaly score (-log p) of each row of a MAF-scored table. */
+    private static JavaPairRDD<Long, Double> mafScores(Dataset<Row> scored) {
+        return scored.select("id", "logProb").javaRDD().mapToPair(r -> new Tuple2<>(r.getLong(0), -r.getDouble(1)));
+    }
+
+    /** ROC and PR of anomaly scores of one planted type against the normal rows, from (type, score) pairs. */
+    private static BinaryClassificationMetrics typeVsNormal(JavaPairRDD<String, Double> typedScores, String type) {
+        return metrics(typedScores.filter(r -> r._1().equals(type) || r._1().equals("NORMAL"))
+                .map(r -> new Tuple2<>(r._2(), r._1().equals(type) ? 1.0 : 0.0)));
+    }
+
+    private static double heldOutNll(MafOutlierModel maf, Dataset<Row> fresh) {
+        return -mean(maf.transform(fresh).select("logProb").javaRDD().map(r -> r.getDouble(0)));
     }
 
     private static BinaryClassificationMetrics metrics(JavaRDD<Tuple2<Double, Double>> scoreAndLabel) {

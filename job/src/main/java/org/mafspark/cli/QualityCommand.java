@@ -42,7 +42,7 @@ public final class QualityCommand implements Callable<Integer> {
     boolean tune;
 
     @Option(names = "--candidate", paramLabel = "NAME", description = "With --tune: only the grid settings of these "
-            + "names (repeatable), e.g. --candidate defaults --candidate 'epochs x2'.")
+            + "names (repeatable), e.g. --candidate defaults --candidate 'epochs 40'.")
     java.util.List<String> candidates;
 
     @Spec
@@ -54,25 +54,26 @@ public final class QualityCommand implements Callable<Integer> {
         if (dir != null) {
             Files.createDirectories(dir);
         }
+        int normalRows = common.quick() ? 10_000 : rows;
+        int anomalies = common.quick() ? 50 : perType;
         SparkSession spark = LocalSpark.session("maf-spark quality");
         try {
             if (tune) {
                 java.util.List<QualityBenchmark.CandidateResult> results = QualityBenchmark.tune(spark,
-                        common.quick() ? 10_000 : rows, common.quick() ? 50 : perType, common.seed(),
+                        normalRows, anomalies, common.seed(),
                         QualityBenchmark.tuningGrid().stream()
                                 .filter(c -> candidates == null || candidates.contains(c.name())).toList());
                 Files.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                         .writeValueAsString(results) + "\n");
                 PrintWriter w = spec.commandLine().getOut();
                 w.printf("%nplanted-anomaly benchmark, tuning: %d normal rows, %d anomalies of each type, seed %d%n",
-                        common.quick() ? 10_000 : rows, common.quick() ? 50 : perType, common.seed());
+                        normalRows, anomalies, common.seed());
                 w.print(QualityBenchmark.renderTuning(results));
                 w.printf("Report: %s%n", out.toAbsolutePath().normalize());
                 w.flush();
                 return 0;
             }
-            QualityBenchmark.QualityReport r = QualityBenchmark.run(spark, common.quick() ? 10_000 : rows,
-                    common.quick() ? 50 : perType, common.seed());
+            QualityBenchmark.QualityReport r = QualityBenchmark.run(spark, normalRows, anomalies, common.seed());
             Files.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(r) + "\n");
             PrintWriter w = spec.commandLine().getOut();

@@ -60,6 +60,11 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
     /** Floating-point type of training and scoring: float32, as the one-JVM trainer in production. */
     static final DataType DATA_TYPE = DataType.FLOAT;
 
+    /** Optimizer steps each worker makes at least when {@code maxEpochs} is left at its default. */
+    public static final int MIN_STEPS_PER_WORKER = 2000;
+    /** The most epochs the small-data rule of {@link #MIN_STEPS_PER_WORKER} chooses. */
+    public static final int MAX_AUTO_EPOCHS = 100;
+
     private final String uid;
     private final MafParamSet paramSet;
 
@@ -286,11 +291,6 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
         }
         return epochs;
     }
-
-    /** Optimizer steps each worker makes at least when {@code maxEpochs} is left at its default. */
-    public static final int MIN_STEPS_PER_WORKER = 2000;
-    /** The most epochs the small-data rule of {@link #MIN_STEPS_PER_WORKER} chooses. */
-    public static final int MAX_AUTO_EPOCHS = 100;
 
     static int autoEpochs(long trainRows, int workers, int batchSize, int defaultEpochs) {
         long perEpoch = stepsPerEpoch(trainRows, workers, batchSize);
