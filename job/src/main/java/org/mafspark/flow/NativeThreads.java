@@ -21,6 +21,23 @@ public final class NativeThreads {
 
     private NativeThreads() {}
 
+    /**
+     * Sets the threads each BLAS call may use (OpenBLAS's count is process-wide), after
+     * {@link #ensureConfigured}.
+     */
+    public static void setBlasThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("BLAS threads must be >= 1, got " + threads);
+        }
+        ensureConfigured();
+        Nd4j.factory().blas().setMaxThreads(threads);
+    }
+
+    /** The threads each BLAS call may use now. */
+    public static int blasThreads() {
+        return Nd4j.factory().blas().getMaxThreads();
+    }
+
     /** Applies the setting once; later calls return at once. */
     public static void ensureConfigured() {
         if (configured) {

@@ -107,6 +107,7 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
         transformSchema(dataset.schema(), true);
         SparkSession spark = dataset.sparkSession();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        TaskThreads.shareCores(spark.sparkContext());
         int workers = hasNumWorkers() ? getNumWorkers() : jsc.defaultParallelism();
 
         Dataset<Row> selected = selectFeatures(dataset);
