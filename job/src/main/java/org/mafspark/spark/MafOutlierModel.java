@@ -172,7 +172,7 @@ public final class MafOutlierModel extends Model<MafOutlierModel>
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema(), true);
         FeatureColumns features = checkFeatures(dataset.schema());
-        TaskThreads.shareCores(dataset.sparkSession().sparkContext());
+        TaskThreads.shareCores(dataset.sparkSession().sparkContext(), dataset.rdd().getNumPartitions());
         Broadcast<FlowScorer.FlowBytes> model = broadcast(dataset.sparkSession().sparkContext());
         Scoring scoring = new Scoring(getThreshold(), reference == null ? null : reference.tail(), featureNames,
                 getExplainFeatures());

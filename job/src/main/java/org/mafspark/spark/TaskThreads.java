@@ -32,14 +32,23 @@ public final class TaskThreads {
      * later work, since in local mode that work is the tasks'.
      */
     public static void shareCores(SparkContext sc) {
+        shareCores(sc, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #shareCores(SparkContext)} for a stage of {@code partitions} tasks: fewer tasks than
+     * slots (a small input in one file) leave cores that their BLAS calls can use.
+     */
+    public static void shareCores(SparkContext sc, int partitions) {
         if (!sc.isLocal()) {
             return;
         }
         int cores = Runtime.getRuntime().availableProcessors();
-        int threads = blasThreadsPerTask(cores, sc.defaultParallelism());
+        int concurrent = Math.min(sc.defaultParallelism(), Math.max(1, partitions));
+        int threads = blasThreadsPerTask(cores, concurrent);
         if (threads != NativeThreads.blasThreads()) {
-            LOG.info("local mode: {} task slots on {} cores, BLAS threads per task {}", sc.defaultParallelism(),
-                    cores, threads);
+            LOG.info("local mode: {} concurrent tasks on {} cores, BLAS threads per task {}", concurrent, cores,
+                    threads);
             NativeThreads.setBlasThreads(threads);
         }
     }

@@ -42,6 +42,9 @@ class TaskThreadsTest {
             int expected = TaskThreads.blasThreadsPerTask(Runtime.getRuntime().availableProcessors(),
                     spark.sparkContext().defaultParallelism());
             assertEquals(expected, NativeThreads.blasThreads());
+            // A one-partition stage runs one task: it may use every core.
+            TaskThreads.shareCores(spark.sparkContext(), 1);
+            assertEquals(Runtime.getRuntime().availableProcessors(), NativeThreads.blasThreads());
         } finally {
             NativeThreads.setBlasThreads(before);
         }
