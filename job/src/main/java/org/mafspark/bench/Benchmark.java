@@ -121,7 +121,7 @@ public final class Benchmark {
                         "batches of " + settings.sampleRows() + " rows, noise generation included; median of "
                                 + settings.sampleReps()));
         SparkReport sparkReport = spark
-                ? SparkBenchmark.run(quick ? SparkBenchSettings.quick() : SparkBenchSettings.full(), seed, machine)
+                ? SparkBenchmark.run(quick ? SparkBenchSettings.quick() : SparkBenchSettings.full(), seed)
                 : null;
         ScaleBenchmark.ScaleReport scale = null;
         if (scaleRows != null) {

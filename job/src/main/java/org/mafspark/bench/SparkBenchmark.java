@@ -24,6 +24,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.mafspark.flow.EpochStats;
 import org.mafspark.flow.FlowArchitecture;
+import org.mafspark.flow.NativeThreads;
 import org.mafspark.spark.MafOutlierDetector;
 import org.mafspark.spark.MafOutlierModel;
 import org.mafspark.spark.MafParamSet;
@@ -69,8 +70,8 @@ public final class SparkBenchmark {
         return b.getOrCreate();
     }
 
-    /** Runs the Spark measurements; {@code machine} supplies {@code OMP_NUM_THREADS}. */
-    public static SparkReport run(SparkBenchSettings settings, long seed, MachineInfo machine) {
+    /** Runs the Spark measurements. */
+    public static SparkReport run(SparkBenchSettings settings, long seed) {
         long t0 = System.nanoTime();
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         boolean existing = SparkSession.getDefaultSession().isDefined();
@@ -78,7 +79,7 @@ public final class SparkBenchmark {
         Path tmp = null;
         try {
             tmp = Files.createTempDirectory("maf-spark-bench-");
-            return measure(spark, settings, seed, machine, tmp, t0, load);
+            return measure(spark, settings, seed, tmp, t0, load);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -92,7 +93,7 @@ public final class SparkBenchmark {
     }
 
     private static SparkReport measure(SparkSession spark, SparkBenchSettings settings, long seed,
-            MachineInfo machine, Path tmp, long t0, double load) {
+            Path tmp, long t0, double load) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int cores = jsc.defaultParallelism();
         String master = spark.sparkContext().master();
@@ -147,13 +148,15 @@ public final class SparkBenchmark {
         model.transform(train).count();
         train.unpersist(false);
 
+        // Before scoring, which sizes the threads by its own partitions.
+        int blasThreadsPerTask = NativeThreads.blasThreads();
         String input = tmp.resolve("input").toString();
         writeTable(spark, jsc, schema, settings.scoreRows(), settings.scoreFiles(), seed + 1, input);
         int readPartitions = spark.read().parquet(input).javaRDD().getNumPartitions();
         List<SparkScoring> scoring = new ArrayList<>();
         scoring.add(score(spark, model, input, tmp.resolve("scored").toString(), false, "every row with logProb"));
         scoring.add(score(spark, model, input, tmp.resolve("flagged").toString(), true, "flagged rows only"));
-        return new SparkReport(master, cores, machine.ompNumThreads(), BenchSettings.BATCH_SIZE, x.length,
+        return new SparkReport(master, cores, blasThreadsPerTask, BenchSettings.BATCH_SIZE, x.length,
                 settings.epochs(), oneJvm, oneJvm / cores, training, settings.scoreRows(), settings.scoreFiles(),
                 readPartitions, threshold, scoring, load, (System.nanoTime() - t0) / 1e9);
     }

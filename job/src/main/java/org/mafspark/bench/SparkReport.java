@@ -9,9 +9,9 @@ import java.util.Locale;
  *
  * @param master the Spark master the figures were measured on
  * @param cores Spark's default parallelism: task slots, and training workers
- * @param ompNumThreads ND4J's OpenMP threads per operation ({@code OMP_NUM_THREADS}, or "unset"):
- *     the one-JVM trainer uses every core through them, while in Spark each of the {@code cores}
- *     concurrent tasks runs its operations on that many threads
+ * @param blasThreadsPerTask the BLAS threads each training task's matrix products used (in local
+ *     mode {@code TaskThreads} gives each of the {@code cores} concurrent tasks its share of the
+ *     cores, while the one-JVM trainer runs on {@code OMP_NUM_THREADS})
  * @param batchSizePerWorker rows per minibatch of each worker (and of the one-JVM trainer)
  * @param trainRows rows per training epoch
  * @param epochs epochs per fit
@@ -27,7 +27,7 @@ import java.util.Locale;
  * @param loadAverage the 1-minute load average when the Spark part started (-1 if unknown)
  * @param seconds wall time of the Spark part, table generation included
  */
-public record SparkReport(String master, int cores, String ompNumThreads, int batchSizePerWorker, long trainRows,
+public record SparkReport(String master, int cores, int blasThreadsPerTask, int batchSizePerWorker, long trainRows,
         int epochs, double oneJvmRowsPerSecond, double oneJvmRowsPerSecondPerCore, List<SparkTraining> training,
         long scoreRows, int scoreFiles, int scoreReadPartitions, double threshold, List<SparkScoring> scoring,
         double loadAverage, double seconds) {
@@ -40,9 +40,9 @@ public record SparkReport(String master, int cores, String ompNumThreads, int ba
     /** The figures as plain-text tables, for the end of the bench's printed summary. */
     public String render() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Spark %s (%d cores, OMP_NUM_THREADS=%s per task, load average %.1f "
+        sb.append(String.format(Locale.ROOT, "Spark %s (%d cores, %d BLAS threads per task, load average %.1f "
                 + "at start), %d rows x %d epochs, batch %d per worker; one-JVM FlowTrainer %.0f rows/s (%.0f per "
-                + "core)%n", master, cores, ompNumThreads, loadAverage, trainRows, epochs, batchSizePerWorker,
+                + "core)%n", master, cores, blasThreadsPerTask, loadAverage, trainRows, epochs, batchSizePerWorker,
                 oneJvmRowsPerSecond, oneJvmRowsPerSecondPerCore));
         String tf = "%-22s %7s %12s %14s %16s %12s %10s %14s%n";
         sb.append(String.format(Locale.ROOT, tf, "averaging frequency", "batch", "rows/s", "rows/s/core",
