@@ -10,10 +10,10 @@ import org.slf4j.LoggerFactory;
  * <p>libnd4j splits every elementwise op over its thread pool, and at the flow's minibatch sizes
  * the hand-off costs more than the work: a 512 x 64 float op took 29 us on two threads against
  * 6.6 us on one (2-core machine, measured with {@code OMP_NUM_THREADS=2}), and a training step runs
- * about 300 such ops. Elementwise ops therefore run on the calling thread, while the matrix products,
- * where two threads do pay (512 x 64 x 64: 100 us against 165 us), keep the BLAS thread count
- * ND4J started with ({@code OMP_NUM_THREADS}). On 64k-row scoring batches the change measured
- * within noise. Spark tasks running concurrently already give the cores work of their own.
+ * about 300 such ops. Elementwise ops therefore run on the calling thread, while the matrix products
+ * keep the BLAS thread count ND4J started with ({@code OMP_NUM_THREADS}) until
+ * {@link #setBlasThreads} changes it (the Spark plumbing does, to share cores among tasks). On
+ * 64k-row scoring batches the change measured within noise.
  */
 public final class NativeThreads {
     private static final Logger LOG = LoggerFactory.getLogger(NativeThreads.class);

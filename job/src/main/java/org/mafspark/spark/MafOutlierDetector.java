@@ -107,8 +107,8 @@ public final class MafOutlierDetector extends Estimator<MafOutlierModel>
         transformSchema(dataset.schema(), true);
         SparkSession spark = dataset.sparkSession();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        TaskThreads.shareCores(spark.sparkContext());
         int workers = hasNumWorkers() ? getNumWorkers() : jsc.defaultParallelism();
+        TaskThreads.shareCores(spark.sparkContext(), workers);
 
         Dataset<Row> selected = selectFeatures(dataset);
         FeatureColumns features = FeatureColumns.resolve(this, selected.schema());

@@ -27,17 +27,11 @@ public final class TaskThreads {
     }
 
     /**
-     * In local mode (the driver JVM runs the tasks), sets BLAS threads per task for this JVM's
-     * cores and the context's task slots; elsewhere does nothing. The setting stays for the JVM's
-     * later work, since in local mode that work is the tasks'.
-     */
-    public static void shareCores(SparkContext sc) {
-        shareCores(sc, Integer.MAX_VALUE);
-    }
-
-    /**
-     * As {@link #shareCores(SparkContext)} for a stage of {@code partitions} tasks: fewer tasks than
-     * slots (a small input in one file) leave cores that their BLAS calls can use.
+     * In local mode (the driver JVM runs the tasks), sets BLAS threads per task for this JVM's cores
+     * and the tasks that can run at once: the context's task slots, or fewer when the stage has
+     * fewer {@code partitions} (a small input in one file, fewer training workers), leaving cores
+     * their BLAS calls can use. Elsewhere does nothing. The setting stays for the JVM's later work,
+     * since in local mode that work is the tasks'.
      */
     public static void shareCores(SparkContext sc, int partitions) {
         if (!sc.isLocal()) {

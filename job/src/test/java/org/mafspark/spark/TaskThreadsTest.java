@@ -38,7 +38,7 @@ class TaskThreadsTest {
             // Start from more threads than the answer, so the call has to lower them.
             NativeThreads.setBlasThreads(16);
             assertEquals(16, NativeThreads.blasThreads());
-            TaskThreads.shareCores(spark.sparkContext());
+            TaskThreads.shareCores(spark.sparkContext(), Integer.MAX_VALUE);
             int expected = TaskThreads.blasThreadsPerTask(Runtime.getRuntime().availableProcessors(),
                     spark.sparkContext().defaultParallelism());
             assertEquals(expected, NativeThreads.blasThreads());
