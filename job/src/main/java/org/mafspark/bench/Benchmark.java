@@ -58,8 +58,8 @@ public final class Benchmark {
         FlowArchitecture arch = REFERENCE;
         long flops = arch.forwardFlopsPerRow();
         MachineInfo machine = MachineInfo.current();
-        LOG.info("bench: {} cores, OMP_NUM_THREADS={}, Java {}", machine.cores(), machine.ompNumThreads(),
-                machine.javaVersion());
+        LOG.info("bench: {} cores, OMP_NUM_THREADS={}, OPENBLAS_CORETYPE={}, Java {}", machine.cores(),
+                machine.ompNumThreads(), machine.openblasCoreType(), machine.javaVersion());
 
         int m = BenchSettings.SCORE_BATCH;
         int d = arch.features();
