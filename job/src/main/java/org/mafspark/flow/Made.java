@@ -40,9 +40,10 @@ public final class Made {
         int[] out = MadeDegrees.output(d, 2);
         // Masks outlive any workspace the constructor may be called in.
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            this.maskIn = Nd4j.create(MadeDegrees.mask(in, hid, false)).castTo(dataType);
-            this.maskHidden = Nd4j.create(MadeDegrees.mask(hid, hid, false)).castTo(dataType);
-            this.maskOut = Nd4j.create(MadeDegrees.mask(hid, out, true)).castTo(dataType);
+            // Column-major like the weight views they multiply: same-order operands take libnd4j's fast path.
+            this.maskIn = Nd4j.create(MadeDegrees.mask(in, hid, false)).castTo(dataType).dup('f');
+            this.maskHidden = Nd4j.create(MadeDegrees.mask(hid, hid, false)).castTo(dataType).dup('f');
+            this.maskOut = Nd4j.create(MadeDegrees.mask(hid, out, true)).castTo(dataType).dup('f');
         }
     }
 
@@ -96,30 +97,31 @@ public final class Made {
      * @param cache filled for {@link #backward} when not null
      */
     public INDArray forward(Map<String, INDArray> p, INDArray y, Cache cache) {
-        INDArray wIn = p.get(MadeLayout.W_IN).mul(maskIn);
-        INDArray h = matmul(y, wIn, false).addiRowVector(p.get(MadeLayout.B_IN));
+        INDArray wIn = masked(p.get(MadeLayout.W_IN), maskIn);
+        INDArray h = affine(y, wIn, p.get(MadeLayout.B_IN));
         if (cache != null) {
             cache.input = y;
             cache.wIn = wIn;
             cache.blocks.clear();
         }
         for (int b = 0; b < layout.blocks(); b++) {
-            INDArray w1 = p.get(MadeLayout.blockWeight(b, 1)).mul(maskHidden);
-            INDArray w2 = p.get(MadeLayout.blockWeight(b, 2)).mul(maskHidden);
+            INDArray w1 = masked(p.get(MadeLayout.blockWeight(b, 1)), maskHidden);
+            INDArray w2 = masked(p.get(MadeLayout.blockWeight(b, 2)), maskHidden);
             INDArray a1 = relu(h);
-            INDArray a2 = Transforms.relu(matmul(a1, w1, false).addiRowVector(p.get(MadeLayout.blockBias(b, 1))), false);
-            INDArray z2 = matmul(a2, w2, false).addiRowVector(p.get(MadeLayout.blockBias(b, 2)));
+            INDArray a2 = Transforms.relu(affine(a1, w1, p.get(MadeLayout.blockBias(b, 1))), false);
             if (cache != null) {
                 cache.blocks.add(new INDArray[] {a1, a2, w1, w2});
             }
-            h = z2.addi(h);
+            // h += b2 + a2 w2, in place: h itself is not needed again (its ReLU a1 is kept).
+            Gemm.addRows(p.get(MadeLayout.blockBias(b, 2)), h, 1.0);
+            Gemm.gemm(a2, false, w2, false, h, 1.0, 1.0);
         }
-        INDArray wOut = p.get(MadeLayout.W_OUT).mul(maskOut);
+        INDArray wOut = masked(p.get(MadeLayout.W_OUT), maskOut);
         if (cache != null) {
             cache.wOut = wOut;
             cache.last = h;
         }
-        return matmul(h, wOut, false).addiRowVector(p.get(MadeLayout.B_OUT));
+        return affine(h, wOut, p.get(MadeLayout.B_OUT));
     }
 
     /**
@@ -127,36 +129,46 @@ public final class Made {
      * gradients (masked) into {@code grads} and returns {@code dL/dy}.
      */
     public INDArray backward(Cache c, INDArray gOut, Map<String, INDArray> grads) {
-        INDArray ones = Nd4j.ones(gOut.dataType(), 1, gOut.rows());
         weightGrad(c.last, gOut, grads.get(MadeLayout.W_OUT), maskOut);
-        biasGrad(ones, gOut, grads.get(MadeLayout.B_OUT));
+        Gemm.columnSums(gOut, grads.get(MadeLayout.B_OUT));
         INDArray gh = matmul(gOut, c.wOut, true);
         for (int b = layout.blocks() - 1; b >= 0; b--) {
             INDArray[] blk = c.blocks.get(b);
             INDArray a1 = blk[0];
             INDArray a2 = blk[1];
             weightGrad(a2, gh, grads.get(MadeLayout.blockWeight(b, 2)), maskHidden);
-            biasGrad(ones, gh, grads.get(MadeLayout.blockBias(b, 2)));
+            Gemm.columnSums(gh, grads.get(MadeLayout.blockBias(b, 2)));
             // relu'(z) is 1 exactly where relu(z) > 0: the ReLU outputs a2, a1 select the gradient.
             INDArray gz1 = reluBackward(a2, matmul(gh, blk[3], true));
             weightGrad(a1, gz1, grads.get(MadeLayout.blockWeight(b, 1)), maskHidden);
-            biasGrad(ones, gz1, grads.get(MadeLayout.blockBias(b, 1)));
+            Gemm.columnSums(gz1, grads.get(MadeLayout.blockBias(b, 1)));
             INDArray ga1 = reluBackward(a1, matmul(gz1, blk[2], true));
             gh = ga1.addi(gh);
         }
         weightGrad(c.input, gh, grads.get(MadeLayout.W_IN), maskIn);
-        biasGrad(ones, gh, grads.get(MadeLayout.B_IN));
+        Gemm.columnSums(gh, grads.get(MadeLayout.B_IN));
         return matmul(gh, c.wIn, true);
     }
 
-    /**
-     * {@code a * w} (or {@code a * w^T}) into a new column-major array through BLAS gemm directly:
-     * ND4J's {@code mmul} on row-major operands runs 3-4x slower at these skinny shapes (measured).
-     */
+    /** {@code a * w} (or {@code a * w^T}) into a new column-major array. */
     static INDArray matmul(INDArray a, INDArray w, boolean transposeW) {
         long cols = transposeW ? w.rows() : w.columns();
         INDArray out = Nd4j.createUninitialized(a.dataType(), new long[] {a.rows(), cols}, 'f');
-        Nd4j.gemm(a, w, out, false, transposeW, 1.0, 0.0);
+        Gemm.gemm(a, false, w, transposeW, out, 1.0, 0.0);
+        return out;
+    }
+
+    /** {@code a * w + bias} (bias on every row) into a new column-major array. */
+    static INDArray affine(INDArray a, INDArray w, INDArray bias) {
+        INDArray out = Nd4j.createUninitialized(a.dataType(), new long[] {a.rows(), w.columns()}, 'f');
+        Gemm.affine(a, w, bias, out);
+        return out;
+    }
+
+    /** {@code w * mask} into a new array: the weights the conditioner actually uses. */
+    static INDArray masked(INDArray w, INDArray mask) {
+        INDArray out = Nd4j.createUninitialized(w.dataType(), w.shape(), w.ordering());
+        Nd4j.getExecutioner().exec(new MulOp(w, mask, out));
         return out;
     }
 
@@ -179,16 +191,9 @@ public final class Made {
         return grad;
     }
 
+    /** {@code target = (in^T delta) * mask}, straight into the gradient view. */
     private static void weightGrad(INDArray in, INDArray delta, INDArray target, INDArray mask) {
-        Nd4j.gemm(in, delta, target, true, false, 1.0, 0.0);
-        target.muli(mask);
-    }
-
-    /**
-     * Column sums of {@code delta} as {@code ones^T delta}, straight into the gradient view: 27 us at
-     * 512 x 64 against 45 us for {@code sum} followed by {@code assign} (measured).
-     */
-    private static void biasGrad(INDArray ones, INDArray delta, INDArray target) {
-        Nd4j.gemm(ones, delta, target, false, false, 1.0, 0.0);
+        Gemm.gemm(in, true, delta, false, target, 1.0, 0.0);
+        Nd4j.getExecutioner().exec(new MulOp(target, mask, target));
     }
 }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -81,8 +82,11 @@ public final class MadeLayout {
     }
 
     public static boolean isBias(String key) {
-        return key.startsWith("b") || key.matches("r\\d+b\\d");
+        return key.startsWith("b") || BLOCK_BIAS.matcher(key).matches();
     }
+
+    /** DL4J asks for every parameter on every step: the pattern is compiled once. */
+    private static final Pattern BLOCK_BIAS = Pattern.compile("r\\d+b\\d");
 
     /** Total number of parameters. */
     public long numParams() {

@@ -97,7 +97,7 @@ public final class Permutation implements Transform {
 
     private static INDArray product(INDArray x, INDArray p) {
         INDArray out = Nd4j.createUninitialized(x.dataType(), new long[] {x.rows(), p.columns()}, 'c');
-        Nd4j.gemm(x, p, out, false, false, 1.0, 0.0);
+        Gemm.gemm(x, false, p, false, out, 1.0, 0.0);
         return out;
     }
 
