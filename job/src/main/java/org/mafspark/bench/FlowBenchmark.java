@@ -8,6 +8,7 @@ import org.mafspark.flow.FlowArchitecture;
 import org.mafspark.flow.FlowTrainer;
 import org.mafspark.flow.MaskedAutoregressiveFlow;
 import org.mafspark.flow.MinibatchBuilder;
+import org.mafspark.flow.NativeThreads;
 import org.mafspark.flow.Standardization;
 import org.mafspark.flow.TrainingConfig;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,6 +28,12 @@ public final class FlowBenchmark {
      */
     public static double fitRowsPerSecond(MultiLayerNetwork net, List<DataSet> batches, double warmupSeconds,
             int reps, double repSeconds) {
+        // With the BLAS threads FlowTrainer trains with.
+        return NativeThreads.withOneBlasThread(() -> fitLoop(net, batches, warmupSeconds, reps, repSeconds));
+    }
+
+    private static double fitLoop(MultiLayerNetwork net, List<DataSet> batches, double warmupSeconds, int reps,
+            double repSeconds) {
         int rowsPerBatch = batches.get(0).getFeatures().rows();
         int step = 0;
         long t0 = System.nanoTime();

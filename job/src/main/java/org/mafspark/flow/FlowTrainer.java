@@ -76,7 +76,7 @@ public final class FlowTrainer {
         double[][] z = std.apply(train);
         MultiLayerNetwork net = FlowNetworks.create(FlowNetworks.configuration(architecture, config, dataType));
         MaskedAutoregressiveFlow flow = new MaskedAutoregressiveFlow(architecture, std, net);
-        return loop(flow, z, val, rng);
+        return NativeThreads.withOneBlasThread(() -> loop(flow, z, val, rng));
     }
 
     private TrainingResult loop(MaskedAutoregressiveFlow flow, double[][] z, double[][] val, Random rng) {
