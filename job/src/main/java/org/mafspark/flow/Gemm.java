@@ -36,11 +36,7 @@ final class Gemm {
     /** {@code c = alpha op(a) op(b) + beta c}, where {@code op} transposes when asked. */
     static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, double alpha,
             double beta) {
-        DataType t = c.dataType();
-        boolean blas = (t == DataType.FLOAT || t == DataType.DOUBLE) && a.dataType() == t && b.dataType() == t
-                && a.rank() == 2 && b.rank() == 2 && c.rank() == 2
-                && layout(a) != 0 && layout(b) != 0 && layout(c) != 0;
-        if (!blas) {
+        if (!direct(a, b, c)) {
             Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
             return;
         }
@@ -58,16 +54,7 @@ final class Gemm {
         int order = layout(c);
         int ta = (layout(a) == order) == !transA ? NO_TRANS : TRANS;
         int tb = (layout(b) == order) == !transB ? NO_TRANS : TRANS;
-        int cOrder = order == COL ? COL_MAJOR : ROW_MAJOR;
-        if (t == DataType.FLOAT) {
-            openblas_nolapack.cblas_sgemm(cOrder, ta, tb, (int) m, (int) n, (int) k, (float) alpha,
-                    (FloatPointer) a.data().addressPointer(), ld(a), (FloatPointer) b.data().addressPointer(), ld(b),
-                    (float) beta, (FloatPointer) c.data().addressPointer(), ld(c));
-        } else {
-            openblas_nolapack.cblas_dgemm(cOrder, ta, tb, (int) m, (int) n, (int) k, alpha,
-                    (DoublePointer) a.data().addressPointer(), ld(a), (DoublePointer) b.data().addressPointer(), ld(b),
-                    beta, (DoublePointer) c.data().addressPointer(), ld(c));
-        }
+        call(order, ta, tb, (int) m, (int) n, (int) k, alpha, a, ld(a), b, ld(b), beta, c, ld(c));
     }
 
     /**
@@ -84,65 +71,34 @@ final class Gemm {
     static void addRows(INDArray bias, INDArray c, double beta) {
         // The column of ones is passed by pointer: a view of its first rows would cost more than the product.
         INDArray ones = ones(c.dataType(), c.rows());
-        if (ones.length() == c.rows() || !blasCan(bias, c)) {
+        if (ones.length() == c.rows() || !direct(bias, c) || bias.rows() != 1 || bias.columns() != c.columns()) {
             gemm(ones.length() == c.rows() ? ones : ones.get(NDArrayIndex.interval(0, c.rows()), NDArrayIndex.all()),
                     false, bias, false, c, 1.0, beta);
             return;
         }
         int order = layout(c);
-        int cOrder = order == COL ? COL_MAJOR : ROW_MAJOR;
         // ones [m, 1]: in column-major order its leading dimension is m, in row-major 1.
         int ldOnes = order == COL ? (int) Math.max(1, c.rows()) : 1;
         int tb = layout(bias) == order ? NO_TRANS : TRANS;
-        int m = (int) c.rows();
-        int n = (int) c.columns();
-        if (c.dataType() == DataType.FLOAT) {
-            openblas_nolapack.cblas_sgemm(cOrder, NO_TRANS, tb, m, n, 1, 1f, (FloatPointer) ones.data().addressPointer(),
-                    ldOnes, (FloatPointer) bias.data().addressPointer(), ld(bias), (float) beta,
-                    (FloatPointer) c.data().addressPointer(), ld(c));
-        } else {
-            openblas_nolapack.cblas_dgemm(cOrder, NO_TRANS, tb, m, n, 1, 1.0, (DoublePointer) ones.data().addressPointer(),
-                    ldOnes, (DoublePointer) bias.data().addressPointer(), ld(bias), beta,
-                    (DoublePointer) c.data().addressPointer(), ld(c));
-        }
-    }
-
-    /** Whether {@code bias [1, n]} and {@code c [m, n]} go to BLAS directly. */
-    private static boolean blasCan(INDArray bias, INDArray c) {
-        DataType t = c.dataType();
-        return (t == DataType.FLOAT || t == DataType.DOUBLE) && bias.dataType() == t && bias.rank() == 2
-                && c.rank() == 2 && bias.rows() == 1 && bias.columns() == c.columns() && layout(bias) != 0
-                && layout(c) != 0;
+        call(order, NO_TRANS, tb, (int) c.rows(), (int) c.columns(), 1, 1.0, ones, ldOnes, bias, ld(bias), beta, c,
+                ld(c));
     }
 
     /** {@code target = ones^T delta}: the column sums of {@code delta} into a {@code [1, n]} row. */
     static void columnSums(INDArray delta, INDArray target) {
-        DataType t = target.dataType();
-        INDArray ones = ones(t, delta.rows());
-        boolean blas = (t == DataType.FLOAT || t == DataType.DOUBLE) && delta.dataType() == t && delta.rank() == 2
-                && target.rank() == 2 && target.rows() == 1 && target.columns() == delta.columns()
-                && layout(delta) != 0 && layout(target) != 0;
-        if (!blas) {
-            gemm(onesColumn(t, delta.rows()), true, delta, false, target, 1.0, 0.0);
+        INDArray ones = ones(target.dataType(), delta.rows());
+        if (!direct(delta, target) || target.rows() != 1 || target.columns() != delta.columns()) {
+            gemm(onesColumn(target.dataType(), delta.rows()), true, delta, false, target, 1.0, 0.0);
             return;
         }
         // [1, m] x [m, n] in target's order; the ones are a row of length m either way.
         int order = layout(target);
-        int cOrder = order == COL ? COL_MAJOR : ROW_MAJOR;
         int td = layout(delta) == order ? NO_TRANS : TRANS;
         int m = (int) delta.rows();
-        int n = (int) delta.columns();
         // ones as a [1, m] matrix: column-major leading dimension 1, row-major m.
         int ldOnes = order == COL ? 1 : Math.max(1, m);
-        if (t == DataType.FLOAT) {
-            openblas_nolapack.cblas_sgemm(cOrder, NO_TRANS, td, 1, n, m, 1f, (FloatPointer) ones.data().addressPointer(),
-                    ldOnes, (FloatPointer) delta.data().addressPointer(), ld(delta), 0f,
-                    (FloatPointer) target.data().addressPointer(), ld(target));
-        } else {
-            openblas_nolapack.cblas_dgemm(cOrder, NO_TRANS, td, 1, n, m, 1.0, (DoublePointer) ones.data().addressPointer(),
-                    ldOnes, (DoublePointer) delta.data().addressPointer(), ld(delta), 0.0,
-                    (DoublePointer) target.data().addressPointer(), ld(target));
-        }
+        call(order, NO_TRANS, td, 1, (int) delta.columns(), m, 1.0, ones, ldOnes, delta, ld(delta), 0.0, target,
+                ld(target));
     }
 
     /** A column of ones at least {@code rows} long (shared: read it, never write it). */
@@ -168,6 +124,35 @@ final class Gemm {
 
     private static final int COL = 1;
     private static final int ROW = 2;
+
+    /** Whether BLAS takes the arrays as they are: all float or all double, 2-D, a unit stride each. */
+    private static boolean direct(INDArray... xs) {
+        DataType t = xs[0].dataType();
+        if (t != DataType.FLOAT && t != DataType.DOUBLE) {
+            return false;
+        }
+        for (INDArray x : xs) {
+            if (x.dataType() != t || x.rank() != 2 || layout(x) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One {@code cblas_?gemm} on the arrays' buffers, {@code order} being {@link #COL} or {@link #ROW}. */
+    private static void call(int order, int ta, int tb, int m, int n, int k, double alpha, INDArray a, int lda,
+            INDArray b, int ldb, double beta, INDArray c, int ldc) {
+        int cOrder = order == COL ? COL_MAJOR : ROW_MAJOR;
+        if (c.dataType() == DataType.FLOAT) {
+            openblas_nolapack.cblas_sgemm(cOrder, ta, tb, m, n, k, (float) alpha,
+                    (FloatPointer) a.data().addressPointer(), lda, (FloatPointer) b.data().addressPointer(), ldb,
+                    (float) beta, (FloatPointer) c.data().addressPointer(), ldc);
+        } else {
+            openblas_nolapack.cblas_dgemm(cOrder, ta, tb, m, n, k, alpha,
+                    (DoublePointer) a.data().addressPointer(), lda, (DoublePointer) b.data().addressPointer(), ldb,
+                    beta, (DoublePointer) c.data().addressPointer(), ldc);
+        }
+    }
 
     /** {@link #COL} when BLAS can read {@code x} column-major, {@link #ROW} row-major, 0 neither. */
     private static int layout(INDArray x) {
