@@ -79,7 +79,8 @@ public final class MaskedAffineTransform implements Transform {
 
     /**
      * Given {@code gu = dL/du [N, D]} and {@code gLogDet = dL/d(logDet) [N, 1]}, writes parameter
-     * gradients into {@code grads} and returns {@code dL/dx}.
+     * gradients into {@code grads} and returns {@code dL/dx}. The masked weights' entries are left
+     * for {@link Made#maskGradients} to zero.
      */
     public INDArray backward(Cache c, INDArray gu, INDArray gLogDet, Map<String, INDArray> grads) {
         int d = made.layout().features();

@@ -82,6 +82,7 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
         }
         INDArray gLogDet = FlowState.logDet(epsilon);
         INDArray gx = transform().backward(cache, FlowState.features(epsilon), gLogDet, gradientViews);
+        transform().made().maskGradients(gradientsFlattened);
         Gradient g = new DefaultGradient(gradientsFlattened);
         for (String key : layerConf().layout().keys()) {
             g.gradientForVariable().put(key, gradientViews.get(key));
