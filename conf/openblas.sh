@@ -7,7 +7,8 @@
 # instruction sets decide instead. A value already in the environment is kept; an unknown CPU with
 # neither AVX2 nor AVX-512 is left to OpenBLAS's own detection.
 if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r /proc/cpuinfo ]; then
-  _maf_flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  # No "flags" line (not x86) leaves them empty; under `set -e -o pipefail` nothing here may fail.
+  _maf_flags=" $(sed -n 's/^flags[[:space:]]*:\(.*\)/\1/p' /proc/cpuinfo 2>/dev/null | head -n 1 || true) "
   _maf_has() {
     local f
     for f in "$@"; do
