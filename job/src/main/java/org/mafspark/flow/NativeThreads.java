@@ -76,6 +76,7 @@ public final class NativeThreads {
             Nd4j.getEnvironment().setMaxMasterThreads(1);
             Nd4j.factory().blas().setMaxThreads(blasThreads);
             LOG.debug("ND4J: elementwise ops on the calling thread, BLAS on {} threads", blasThreads);
+            BlasKernels.adviseOnce();
             configured = true;
         }
     }
