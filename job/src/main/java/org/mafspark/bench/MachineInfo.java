@@ -1,12 +1,10 @@
 package org.mafspark.bench;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.mafspark.flow.CpuInfo;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -26,7 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param nd4j ND4J's environment information (backend, BLAS vendor, threads)
  */
 public record MachineInfo(int cores, String javaVersion, String javaVm, String os, String cpuModel,
-        String ompNumThreads, String openblasCoreType, long maxHeapBytes, double loadAverage, Map<String, String> nd4j) {
+        String ompNumThreads, String openblasCoreType, long maxHeapBytes, double loadAverage,
+        Map<String, String> nd4j) {
 
     /** Reads the current machine. */
     public static MachineInfo current() {
@@ -38,21 +37,8 @@ public record MachineInfo(int cores, String javaVersion, String javaVm, String o
         String core = System.getenv("OPENBLAS_CORETYPE");
         return new MachineInfo(Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 System.getProperty("java.vm.name"), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-                readCpuModel(), omp != null ? omp : "unset",
+                CpuInfo.field("model name").orElse("unknown"), omp != null ? omp : "unset",
                 core != null ? core : "unset", Runtime.getRuntime().maxMemory(),
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), nd4j);
-    }
-
-    private static String readCpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-        return "unknown";
     }
 }

@@ -62,8 +62,8 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         w.println();
         w.printf(Locale.ROOT, "maf-spark bench%s: %d cores (%s), Java %s, OMP_NUM_THREADS=%s, "
-                + "OPENBLAS_CORETYPE=%s, load average %.1f at start%n", r.quick() ? " --quick" : "", r.machine().cores(),
-                r.machine().cpuModel(), r.machine().javaVersion(), r.machine().ompNumThreads(),
+                + "OPENBLAS_CORETYPE=%s, load average %.1f at start%n", r.quick() ? " --quick" : "",
+                r.machine().cores(), r.machine().cpuModel(), r.machine().javaVersion(), r.machine().ompNumThreads(),
                 r.machine().openblasCoreType(), r.machine().loadAverage());
         if (r.machine().loadAverage() > r.machine().cores()) {
             w.println("WARNING: the machine was busy with other work (load above the core count): the figures "

@@ -1,13 +1,9 @@
 package org.mafspark.flow;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,22 +38,12 @@ final class BlasKernels {
         if (System.getenv("OPENBLAS_CORETYPE") != null) {
             return;
         }
-        String flags = cpuFlags();
-        String type = flags == null ? null : coreTypeFor(flags);
+        String type = CpuInfo.field("flags").map(BlasKernels::coreTypeFor).orElse(null);
         if (type != null) {
             LOG.warn("OPENBLAS_CORETYPE is not set: the bundled OpenBLAS 0.3.19 runs generic kernels on CPUs "
                     + "newer than itself (3x slower matrix products measured). For this CPU set "
                     + "OPENBLAS_CORETYPE={} in the environment (./submit does; on Spark executors "
                     + "spark.executorEnv.OPENBLAS_CORETYPE={})", type, type);
-        }
-    }
-
-    private static String cpuFlags() {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("flags")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1)).orElse(null);
-        } catch (IOException | RuntimeException e) {
-            return null;
         }
     }
 }

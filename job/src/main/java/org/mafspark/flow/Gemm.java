@@ -69,13 +69,12 @@ final class Gemm {
 
     /** {@code c = beta c + bias} on every row of {@code c} ({@code bias} a {@code [1, n]} row). */
     static void addRows(INDArray bias, INDArray c, double beta) {
-        // The column of ones is passed by pointer: a view of its first rows would cost more than the product.
-        INDArray ones = ones(c.dataType(), c.rows());
-        if (ones.length() == c.rows() || !direct(bias, c) || bias.rows() != 1 || bias.columns() != c.columns()) {
-            gemm(ones.length() == c.rows() ? ones : ones.get(NDArrayIndex.interval(0, c.rows()), NDArrayIndex.all()),
-                    false, bias, false, c, 1.0, beta);
+        if (!direct(bias, c) || bias.rows() != 1 || bias.columns() != c.columns()) {
+            gemm(onesColumn(c.dataType(), c.rows()), false, bias, false, c, 1.0, beta);
             return;
         }
+        // The column of ones is passed by pointer: a view of its first rows would cost more than the product.
+        INDArray ones = ones(c.dataType(), c.rows());
         int order = layout(c);
         // ones [m, 1]: in column-major order its leading dimension is m, in row-major 1.
         int ldOnes = order == COL ? (int) Math.max(1, c.rows()) : 1;
@@ -86,11 +85,11 @@ final class Gemm {
 
     /** {@code target = ones^T delta}: the column sums of {@code delta} into a {@code [1, n]} row. */
     static void columnSums(INDArray delta, INDArray target) {
-        INDArray ones = ones(target.dataType(), delta.rows());
         if (!direct(delta, target) || target.rows() != 1 || target.columns() != delta.columns()) {
             gemm(onesColumn(target.dataType(), delta.rows()), true, delta, false, target, 1.0, 0.0);
             return;
         }
+        INDArray ones = ones(target.dataType(), delta.rows());
         // [1, m] x [m, n] in target's order; the ones are a row of length m either way.
         int order = layout(target);
         int td = layout(delta) == order ? NO_TRANS : TRANS;
