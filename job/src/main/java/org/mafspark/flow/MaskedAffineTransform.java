@@ -1,10 +1,10 @@
 package org.mafspark.flow;
 
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * One masked affine autoregressive transform: {@code u_i = x_i * scale_i(x_<i) + shift_i(x_<i)},
@@ -35,11 +35,15 @@ public final class MaskedAffineTransform implements Transform {
         return made;
     }
 
-    /** Intermediate values of a forward pass for {@link #backward}. */
+    /** Intermediate values of a forward pass for {@link #backward} (row-major, on the heap). */
     public static final class Cache {
         final Made.Cache made = new Made.Cache();
-        INDArray rawScale;
-        INDArray scale;
+        /** The inputs, {@code x(i, j) = x[i * xStride + j]}. */
+        double[] x;
+        int xStride;
+        double[] scale;
+        /** {@code d scale / d raw = sigmoid(raw)}. */
+        double[] slope;
 
         public INDArray input() {
             return made.input();
@@ -53,27 +57,61 @@ public final class MaskedAffineTransform implements Transform {
 
     /** Forward pass that fills {@code cache} (when not null) for {@link #backward}. */
     public Result forward(INDArray x, Cache cache) {
-        INDArray u = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
-        INDArray logDet = Nd4j.zeros(x.dataType(), x.rows(), 1);
-        forward(x, cache, u, logDet);
-        return new Result(u, logDet);
+        int d = made.layout().features();
+        int n = (int) x.rows();
+        double[] u = new double[n * d];
+        double[] logDet = new double[n];
+        rows(x, HostArrays.read(x), d, u, d, logDet, 1, 0, cache);
+        return new Result(array(u, n, d, x.dataType()), array(logDet, n, 1, x.dataType()));
     }
 
     /**
-     * Forward pass into caller-owned arrays (no concatenation on the hot path): writes {@code u}
-     * into {@code uOut [N, D]} and ADDS the log-determinant to {@code logDetSum [N, 1]}.
+     * The transform on a flow state {@code [N, D+1]}: features in columns {@code 0..D-1}, the
+     * log-determinant so far in column {@code D}. Returns the next state (features transformed, this
+     * transform's log-determinant added) as a new row-major array: one read and one write of the
+     * state, where views, an assignment and the arithmetic used to cost a dozen ND4J ops.
      */
-    public void forward(INDArray x, Cache cache, INDArray uOut, INDArray logDetSum) {
+    public INDArray forwardState(INDArray state, Cache cache) {
         int d = made.layout().features();
-        INDArray out = made.forward(params, x, cache == null ? null : cache.made);
-        INDArray shift = out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d));
-        INDArray raw = out.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d));
-        INDArray scale = scale(raw);
-        x.mul(scale, uOut).addi(shift);
-        logDetSum.addi(Transforms.log(scale, true).sum(true, 1));
+        int n = (int) state.rows();
+        double[] in = HostArrays.read(state);
+        double[] out = in.clone();
+        rows(features(state, d), in, d + 1, out, d + 1, out, d + 1, d, cache);
+        return array(out, n, d + 1, state.dataType());
+    }
+
+    /**
+     * Runs the conditioner on {@code x} ({@code xs} its values, row stride {@code sx}) and writes
+     * {@code u(i, j)} to {@code u[i * su + j]}, adding row {@code i}'s log-determinant to
+     * {@code logDet[i * sl + ol]}.
+     */
+    private void rows(INDArray x, double[] xs, int sx, double[] u, int su, double[] logDet, int sl, int ol,
+            Cache cache) {
+        int d = made.layout().features();
+        int n = (int) x.rows();
+        double[] o = HostArrays.read(made.forward(params, x, cache == null ? null : cache.made));
+        double[] scale = cache == null ? null : new double[n * d];
+        double[] slope = cache == null ? null : new double[n * d];
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            for (int j = 0; j < d; j++) {
+                double raw = o[i * 2 * d + d + j];
+                double e = Math.exp(-Math.abs(raw));
+                double sc = scale(raw, e);
+                u[i * su + j] = xs[i * sx + j] * sc + o[i * 2 * d + j];
+                sum += Math.log(sc);
+                if (cache != null) {
+                    scale[i * d + j] = sc;
+                    slope[i * d + j] = raw >= 0 ? 1 / (1 + e) : e / (1 + e);
+                }
+            }
+            logDet[i * sl + ol] += sum;
+        }
         if (cache != null) {
-            cache.rawScale = raw;
+            cache.x = xs;
+            cache.xStride = sx;
             cache.scale = scale;
+            cache.slope = slope;
         }
     }
 
@@ -84,16 +122,65 @@ public final class MaskedAffineTransform implements Transform {
      */
     public INDArray backward(Cache c, INDArray gu, INDArray gLogDet, Map<String, INDArray> grads) {
         int d = made.layout().features();
-        INDArray x = c.made.input();
-        INDArray gOut = Nd4j.createUninitialized(gu.dataType(), new long[] {gu.rows(), 2L * d}, 'f');
-        gOut.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)).assign(gu);
-        // dL/dscale = gu * x + gLogDet / scale; d scale / d raw = sigmoid(raw).
-        INDArray gRaw = gOut.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d));
-        gu.mul(x, gRaw)
-                .addi(Transforms.pow(c.scale, -1, true).muliColumnVector(gLogDet))
-                .muli(Transforms.sigmoid(c.rawScale, true));
-        INDArray gx = made.backward(c.made, gOut, grads);
-        return gx.addi(gu.mul(c.scale));
+        int n = (int) gu.rows();
+        double[] gx = new double[n * d];
+        gradients(c, HostArrays.read(gu), d, HostArrays.read(gLogDet), 1, 0, gu.dataType(), grads, gx, d);
+        return array(gx, n, d, gu.dataType());
+    }
+
+    /**
+     * {@link #backward} on flow states: {@code epsilon [N, D+1]} holds {@code dL/du} and
+     * {@code dL/d(logDet)}; returns {@code [dL/dx, dL/d(logDet)]} (the log-determinant passes through
+     * with gradient unchanged) as a new row-major array.
+     */
+    public INDArray backwardState(Cache c, INDArray epsilon, Map<String, INDArray> grads) {
+        int d = made.layout().features();
+        int n = (int) epsilon.rows();
+        double[] eps = HostArrays.read(epsilon);
+        double[] out = eps.clone();
+        gradients(c, eps, d + 1, eps, d + 1, d, epsilon.dataType(), grads, out, d + 1);
+        return array(out, n, d + 1, epsilon.dataType());
+    }
+
+    /**
+     * Back-propagates {@code gu(i, j) = g[i * sg + j]} and {@code gLogDet(i) = gl[i * sl + ol]}
+     * through the transform: parameter gradients into {@code grads}, {@code dL/dx(i, j)} into
+     * {@code gx[i * sx + j]}.
+     */
+    private void gradients(Cache c, double[] g, int sg, double[] gl, int sl, int ol, DataType type,
+            Map<String, INDArray> grads, double[] gx, int sx) {
+        int d = made.layout().features();
+        int n = c.scale.length / d;
+        // Conditioner outputs' gradient: the shift's is gu, the raw scale's
+        // (gu * x + gLogDet / scale) * d scale / d raw.
+        double[] gOut = new double[n * 2 * d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                int k = i * d + j;
+                double gu = g[i * sg + j];
+                gOut[i * 2 * d + j] = gu;
+                gOut[i * 2 * d + d + j] = (gu * c.x[i * c.xStride + j] + gl[i * sl + ol] / c.scale[k]) * c.slope[k];
+            }
+        }
+        double[] throughMade = HostArrays.read(made.backward(c.made, array(gOut, n, 2 * d, type), grads));
+        // x also enters u directly: du/dx = scale.
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                gx[i * sx + j] = throughMade[i * d + j] + g[i * sg + j] * c.scale[i * d + j];
+            }
+        }
+    }
+
+    /** A new row-major {@code [rows, cols]} array of type {@code type} holding {@code values}. */
+    private static INDArray array(double[] values, int rows, int cols, DataType type) {
+        INDArray a = Nd4j.createUninitialized(type, new long[] {rows, cols}, 'c');
+        HostArrays.write(values, a);
+        return a;
+    }
+
+    /** The features view {@code [N, D]} of a flow state. */
+    private static INDArray features(INDArray state, int d) {
+        return state.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d));
     }
 
     /**
@@ -103,19 +190,34 @@ public final class MaskedAffineTransform implements Transform {
     @Override
     public INDArray inverse(INDArray u) {
         int d = made.layout().features();
-        INDArray x = Nd4j.zerosLike(u);
-        for (int k = 0; k < d; k++) {
-            INDArray out = made.forward(params, x, null);
-            INDArray shift = out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d));
-            INDArray scale = scale(out.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d)));
-            x = u.sub(shift).divi(scale);
+        int n = (int) u.rows();
+        double[] us = HostArrays.read(u);
+        double[] xs = new double[n * d];
+        INDArray x = Nd4j.zeros(u.dataType(), u.rows(), d);
+        for (int pass = 0; pass < d; pass++) {
+            double[] o = HostArrays.read(made.forward(params, x, null));
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < d; j++) {
+                    double raw = o[i * 2 * d + d + j];
+                    xs[i * d + j] = (us[i * d + j] - o[i * 2 * d + j]) / scale(raw, Math.exp(-Math.abs(raw)));
+                }
+            }
+            HostArrays.write(xs, x);
         }
         return x;
     }
 
-    /** {@code softplus(raw) + MIN_SCALE}, stable for every finite input. */
-    static INDArray scale(INDArray raw) {
-        INDArray tail = Transforms.exp(Transforms.abs(raw, true).negi(), false).addi(1.0);
-        return Transforms.log(tail, false).addi(Transforms.relu(raw, true)).addi(MIN_SCALE);
+    /** {@code softplus(raw) + MIN_SCALE}, finite for every finite input. */
+    public static double scale(double raw) {
+        return scale(raw, Math.exp(-Math.abs(raw)));
+    }
+
+    /**
+     * {@code softplus(raw) + MIN_SCALE} given {@code e = exp(-|raw|)}: {@code max(raw, 0) + log(1 + e)}.
+     * {@code log(1 + e)} instead of {@code log1p(e)}: its absolute error (1e-16) is far below the
+     * {@code MIN_SCALE} added, and {@code Math.log} is a compiler intrinsic where {@code log1p} is not.
+     */
+    private static double scale(double raw, double e) {
+        return Math.max(raw, 0) + Math.log(1 + e) + MIN_SCALE;
     }
 }

@@ -12,7 +12,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DL4J layer running {@link MaskedAffineTransform} on a {@link FlowState}: features go through the
@@ -64,32 +63,24 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
     }
 
     private INDArray forward(MaskedAffineTransform.Cache c) {
-        INDArray out = Nd4j.createUninitialized(input.dataType(), input.shape(), 'c');
-        INDArray logDet = FlowState.logDet(out).assign(FlowState.logDet(input));
-        transform().forward(FlowState.features(input), c, FlowState.features(out), logDet);
-        return out;
+        return transform().forwardState(input, c);
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        INDArray x = FlowState.features(input);
         if (cache == null || cachedInput != input) {
             // The last forward pass was not a training pass on this input: redo it.
             cache = new MaskedAffineTransform.Cache();
             cachedInput = input;
             forward(cache);
         }
-        INDArray gLogDet = FlowState.logDet(epsilon);
-        INDArray gx = transform().backward(cache, FlowState.features(epsilon), gLogDet, gradientViews);
+        INDArray epsOut = transform().backwardState(cache, epsilon, gradientViews);
         transform().made().maskGradients(gradientsFlattened);
         Gradient g = new DefaultGradient(gradientsFlattened);
         for (String key : layerConf().layout().keys()) {
             g.gradientForVariable().put(key, gradientViews.get(key));
         }
-        INDArray epsOut = Nd4j.createUninitialized(epsilon.dataType(), epsilon.shape(), 'c');
-        FlowState.features(epsOut).assign(gx);
-        FlowState.logDet(epsOut).assign(gLogDet);
         return new Pair<>(g, workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsOut));
     }
 

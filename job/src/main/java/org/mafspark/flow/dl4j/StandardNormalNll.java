@@ -1,9 +1,12 @@
 package org.mafspark.flow.dl4j;
 
+import org.mafspark.flow.HostArrays;
 import org.mafspark.flow.StandardNormal;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
@@ -17,31 +20,71 @@ public class StandardNormalNll implements ILossFunction {
 
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        INDArray state = activationFn.getActivation(preOutput.dup(), true);
-        INDArray nll = StandardNormal.logProb(FlowState.features(state)).addi(FlowState.logDet(state)).negi();
-        if (mask != null) {
-            nll.muli(mask);
+        INDArray state = activated(preOutput, activationFn);
+        int n = (int) state.rows();
+        int d = (int) state.columns() - 1;
+        double[] s = HostArrays.read(state);
+        double[] m = rowMask(mask, n);
+        double[] nll = new double[n];
+        for (int i = 0; i < n; i++) {
+            double sq = 0;
+            for (int j = 0; j < d; j++) {
+                double u = s[i * (d + 1) + j];
+                sq += u * u;
+            }
+            nll[i] = (0.5 * sq + d * StandardNormal.HALF_LOG_2PI - s[i * (d + 1) + d]) * (m == null ? 1 : m[i]);
         }
-        return nll;
+        INDArray out = Nd4j.createUninitialized(state.dataType(), new long[] {n, 1}, 'c');
+        HostArrays.write(nll, out);
+        return out;
     }
 
     @Override
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
             boolean average) {
-        INDArray scores = computeScoreArray(labels, preOutput, activationFn, mask);
-        double sum = scores.sumNumber().doubleValue();
-        return average ? sum / scores.rows() : sum;
+        double[] scores = HostArrays.read(computeScoreArray(labels, preOutput, activationFn, mask));
+        double sum = 0;
+        for (double v : scores) {
+            sum += v;
+        }
+        return average ? sum / scores.length : sum;
     }
 
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        INDArray state = activationFn.getActivation(preOutput.dup(), true);
-        INDArray grad = state.dup();
-        FlowState.logDet(grad).assign(-1.0);
-        if (mask != null) {
-            grad.muliColumnVector(mask);
+        INDArray state = activated(preOutput, activationFn);
+        int n = (int) state.rows();
+        int d = (int) state.columns() - 1;
+        double[] grad = HostArrays.read(state);
+        double[] m = rowMask(mask, n);
+        for (int i = 0; i < n; i++) {
+            grad[i * (d + 1) + d] = -1;
+            if (m != null) {
+                for (int j = 0; j <= d; j++) {
+                    grad[i * (d + 1) + j] *= m[i];
+                }
+            }
         }
-        return activationFn.backprop(preOutput.dup(), grad).getFirst();
+        INDArray out = Nd4j.createUninitialized(state.dataType(), new long[] {n, d + 1L}, 'c');
+        HostArrays.write(grad, out);
+        return activationFn instanceof ActivationIdentity ? out : activationFn.backprop(preOutput.dup(), out).getFirst();
+    }
+
+    /** A per-example mask's values (null without one): the flow's loss has one term per row. */
+    private static double[] rowMask(INDArray mask, int rows) {
+        if (mask == null) {
+            return null;
+        }
+        if (mask.length() != rows) {
+            throw new IllegalArgumentException("the flow's loss takes one mask value per example ("
+                    + rows + "), got a mask of shape " + java.util.Arrays.toString(mask.shape()));
+        }
+        return HostArrays.read(mask.reshape(rows, 1));
+    }
+
+    /** The loss's input after the activation; the identity (the flow's) is skipped, not applied to a copy. */
+    private static INDArray activated(INDArray preOutput, IActivation activationFn) {
+        return activationFn instanceof ActivationIdentity ? preOutput : activationFn.getActivation(preOutput.dup(), true);
     }
 
     @Override

@@ -1,0 +1,94 @@
+package org.mafspark.flow;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+class HostArraysTest {
+    /** A [rows, cols] array in {@code order} holding 100 i + j at (i, j): exact in float and double. */
+    private static INDArray indexed(DataType t, char order, int rows, int cols) {
+        INDArray a = Nd4j.create(t, new long[] {rows, cols}, order);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                a.putScalar(i, j, 100 * i + j);
+            }
+        }
+        return a;
+    }
+
+    private static void assertHolds(INDArray a, double[] rowMajor) {
+        for (int i = 0; i < a.rows(); i++) {
+            for (int j = 0; j < a.columns(); j++) {
+                assertEquals(a.getDouble(i, j), rowMajor[(int) (i * a.columns() + j)], 0.0, "(" + i + "," + j + ")");
+            }
+        }
+    }
+
+    enum Layout { C, F, FEATURES_OF_STATE, LAST_COLUMN, COLUMNS_OF_F, ROW }
+
+    private static INDArray parent(Layout l, DataType t) {
+        return switch (l) {
+            case C, FEATURES_OF_STATE, LAST_COLUMN, ROW -> indexed(t, 'c', 7, 5);
+            case F -> indexed(t, 'f', 7, 5);
+            case COLUMNS_OF_F -> indexed(t, 'f', 7, 6);
+        };
+    }
+
+    private static INDArray view(Layout l, INDArray parent) {
+        return switch (l) {
+            case C, F -> parent;
+            case FEATURES_OF_STATE -> parent.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 4));
+            case LAST_COLUMN -> parent.get(NDArrayIndex.all(), NDArrayIndex.interval(4, 5));
+            case COLUMNS_OF_F -> parent.get(NDArrayIndex.all(), NDArrayIndex.interval(3, 6));
+            case ROW -> parent.get(NDArrayIndex.interval(2, 3), NDArrayIndex.all());
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(Layout.class)
+    void readsEveryLayoutRowByRow(Layout l) {
+        for (DataType t : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray a = view(l, parent(l, t));
+            assertHolds(a, HostArrays.read(a));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Layout.class)
+    void writesOnlyTheViewsElements(Layout l) {
+        for (DataType t : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray parent = parent(l, t);
+            INDArray a = view(l, parent);
+            INDArray before = parent.dup();
+            double[] values = new double[(int) a.length()];
+            for (int k = 0; k < values.length; k++) {
+                values[k] = -1 - k;
+            }
+            HostArrays.write(values, a);
+            assertHolds(a, values);
+            // Everything of the parent outside the view is untouched (the other columns of a state).
+            int changed = 0;
+            for (int i = 0; i < parent.rows(); i++) {
+                for (int j = 0; j < parent.columns(); j++) {
+                    changed += parent.getDouble(i, j) != before.getDouble(i, j) ? 1 : 0;
+                }
+            }
+            assertEquals(values.length, changed, "elements of the parent changed");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void rejectsAWrongLength(DataType t) {
+        INDArray a = Nd4j.zeros(t, 3, 2);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> HostArrays.write(new double[5], a));
+        assertArrayEquals(new double[6], HostArrays.read(a), 0.0);
+    }
+}
