@@ -5,6 +5,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Copies 2-D ND4J arrays to and from row-major {@code double[]} on the Java heap, in one bulk
@@ -26,63 +27,85 @@ public final class HostArrays {
 
     /** The elements of {@code a} ({@code [rows, cols]}), row by row. */
     public static double[] read(INDArray a) {
-        int rows = (int) a.rows();
+        double[] out = new double[(int) a.length()];
+        read(a, 0, (int) a.rows(), out);
+        return out;
+    }
+
+    /**
+     * Rows {@code from..to-1} of {@code a}, row by row, into the start of {@code out}: the flow
+     * works through a large batch in cache-sized blocks of rows, as big heap arrays cost page
+     * faults and the garbage collector's humongous regions.
+     */
+    public static void read(INDArray a, int from, int to, double[] out) {
+        int rows = to - from;
         int cols = (int) a.columns();
-        double[] out = new double[rows * cols];
         if (!direct(a)) {
-            double[] all = a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-            System.arraycopy(all, 0, out, 0, out.length);
-            return out;
+            double[] all = rowRange(a, from, to).castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            System.arraycopy(all, 0, out, 0, rows * cols);
+            return;
         }
-        int span = span(a);
-        long s0 = rows == 1 ? 0 : a.stride(0);
+        long s0 = a.rows() == 1 ? 0 : a.stride(0);
         long s1 = cols == 1 ? 0 : a.stride(1);
+        int span = span(rows, cols, s0, s1);
+        boolean compact = span == rows * cols && s1 <= 1;
         if (a.dataType() == DataType.DOUBLE) {
-            if (span == out.length && s1 <= 1) {
-                new DoublePointer(a.data().addressPointer()).get(out, 0, span);
-                return out;
+            DoublePointer p = new DoublePointer(a.data().addressPointer()).position(from * s0);
+            if (compact) {
+                p.get(out, 0, span);
+                return;
             }
             double[] tmp = doubleScratch(span);
-            new DoublePointer(a.data().addressPointer()).get(tmp, 0, span);
-            gather(tmp, s0, s1, rows, cols, out);
-            return out;
+            p.get(tmp, 0, span);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    out[i * cols + j] = tmp[(int) (i * s0 + j * s1)];
+                }
+            }
+            return;
         }
         float[] tmp = floatScratch(span);
-        new FloatPointer(a.data().addressPointer()).get(tmp, 0, span);
-        if (span == out.length && s1 <= 1) {
+        new FloatPointer(a.data().addressPointer()).position(from * s0).get(tmp, 0, span);
+        if (compact) {
             for (int i = 0; i < span; i++) {
                 out[i] = tmp[i];
             }
-            return out;
+            return;
         }
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
                 out[i * cols + j] = tmp[(int) (i * s0 + j * s1)];
             }
         }
-        return out;
+    }
+
+    /** Writes {@code values} (row by row) into {@code a}; see {@link #write(double[], INDArray, int, int)}. */
+    public static void write(double[] values, INDArray a) {
+        if (values.length != a.length()) {
+            throw new IllegalArgumentException("expected " + a.length() + " values, got " + values.length);
+        }
+        write(values, a, 0, (int) a.rows());
     }
 
     /**
-     * Writes {@code values} (row by row) into {@code a}. Elements of the underlying buffer between
-     * the rows of a view (another view's columns) keep their values.
+     * Writes the start of {@code values} (row by row) into rows {@code from..to-1} of {@code a}.
+     * Elements of the underlying buffer between the rows of a view (another view's columns) keep
+     * their values.
      */
-    public static void write(double[] values, INDArray a) {
-        int rows = (int) a.rows();
+    public static void write(double[] values, INDArray a, int from, int to) {
+        int rows = to - from;
         int cols = (int) a.columns();
-        if (values.length != rows * cols) {
-            throw new IllegalArgumentException("expected " + rows * cols + " values, got " + values.length);
-        }
         if (!direct(a)) {
-            a.assign(Nd4j.create(values, new long[] {rows, cols}, 'c').castTo(a.dataType()));
+            rowRange(a, from, to).assign(Nd4j.create(java.util.Arrays.copyOf(values, rows * cols),
+                    new long[] {rows, cols}, 'c').castTo(a.dataType()));
             return;
         }
-        int span = span(a);
-        long s0 = rows == 1 ? 0 : a.stride(0);
+        long s0 = a.rows() == 1 ? 0 : a.stride(0);
         long s1 = cols == 1 ? 0 : a.stride(1);
-        boolean compact = span == values.length && s1 <= 1;
+        int span = span(rows, cols, s0, s1);
+        boolean compact = span == rows * cols && s1 <= 1;
         if (a.dataType() == DataType.DOUBLE) {
-            DoublePointer p = new DoublePointer(a.data().addressPointer());
+            DoublePointer p = new DoublePointer(a.data().addressPointer()).position(from * s0);
             if (compact) {
                 p.put(values, 0, span);
                 return;
@@ -97,7 +120,7 @@ public final class HostArrays {
             p.put(tmp, 0, span);
             return;
         }
-        FloatPointer p = new FloatPointer(a.data().addressPointer());
+        FloatPointer p = new FloatPointer(a.data().addressPointer()).position(from * s0);
         float[] tmp = floatScratch(span);
         if (compact) {
             for (int i = 0; i < span; i++) {
@@ -114,12 +137,8 @@ public final class HostArrays {
         p.put(tmp, 0, span);
     }
 
-    private static void gather(double[] tmp, long s0, long s1, int rows, int cols, double[] out) {
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                out[i * cols + j] = tmp[(int) (i * s0 + j * s1)];
-            }
-        }
+    private static INDArray rowRange(INDArray a, int from, int to) {
+        return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
     }
 
     /**
@@ -137,11 +156,9 @@ public final class HostArrays {
                 + (a.columns() - 1) * (long) Math.abs(a.stride(1)) < Integer.MAX_VALUE;
     }
 
-    /** Elements from the first to the last of {@code a} in its buffer. */
-    private static int span(INDArray a) {
-        long s0 = a.rows() == 1 ? 0 : a.stride(0);
-        long s1 = a.columns() == 1 ? 0 : a.stride(1);
-        return (int) ((a.rows() - 1) * s0 + (a.columns() - 1) * s1 + 1);
+    /** Elements from the first to the last of a block of {@code rows x cols} with these strides. */
+    private static int span(int rows, int cols, long s0, long s1) {
+        return (int) ((rows - 1) * s0 + (cols - 1) * s1 + 1);
     }
 
     private static float[] floatScratch(int n) {

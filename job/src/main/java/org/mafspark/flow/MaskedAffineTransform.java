@@ -59,10 +59,24 @@ public final class MaskedAffineTransform implements Transform {
     public Result forward(INDArray x, Cache cache) {
         int d = made.layout().features();
         int n = (int) x.rows();
-        double[] u = new double[n * d];
-        double[] logDet = new double[n];
-        rows(x, HostArrays.read(x), d, u, d, logDet, 1, 0, cache);
-        return new Result(array(u, n, d, x.dataType()), array(logDet, n, 1, x.dataType()));
+        INDArray o = made.forward(params, x, cache == null ? null : cache.made);
+        INDArray u = Nd4j.createUninitialized(x.dataType(), new long[] {n, d}, 'c');
+        INDArray logDet = Nd4j.createUninitialized(x.dataType(), new long[] {n, 1}, 'c');
+        int block = blockRows(n, cache);
+        double[] xs = new double[block * d];
+        double[] us = new double[block * d];
+        double[] ls = new double[block];
+        double[] os = new double[block * 2 * d];
+        for (int from = 0; from < n; from += block) {
+            int to = Math.min(n, from + block);
+            HostArrays.read(x, from, to, xs);
+            HostArrays.read(o, from, to, os);
+            java.util.Arrays.fill(ls, 0);
+            rows(os, xs, d, us, d, ls, 1, 0, from, to, cache);
+            HostArrays.write(us, u, from, to);
+            HostArrays.write(ls, logDet, from, to);
+        }
+        return new Result(u, logDet);
     }
 
     /**
@@ -74,44 +88,76 @@ public final class MaskedAffineTransform implements Transform {
     public INDArray forwardState(INDArray state, Cache cache) {
         int d = made.layout().features();
         int n = (int) state.rows();
-        double[] in = HostArrays.read(state);
-        double[] out = in.clone();
-        rows(features(state, d), in, d + 1, out, d + 1, out, d + 1, d, cache);
-        return array(out, n, d + 1, state.dataType());
+        INDArray o = made.forward(params, features(state, d), cache == null ? null : cache.made);
+        INDArray next = Nd4j.createUninitialized(state.dataType(), new long[] {n, d + 1L}, 'c');
+        int block = blockRows(n, cache);
+        double[] in = new double[block * (d + 1)];
+        double[] out = new double[block * (d + 1)];
+        double[] os = new double[block * 2 * d];
+        for (int from = 0; from < n; from += block) {
+            int to = Math.min(n, from + block);
+            HostArrays.read(state, from, to, in);
+            HostArrays.read(o, from, to, os);
+            System.arraycopy(in, 0, out, 0, in.length);
+            rows(os, in, d + 1, out, d + 1, out, d + 1, d, from, to, cache);
+            HostArrays.write(out, next, from, to);
+        }
+        return next;
     }
 
     /**
-     * Runs the conditioner on {@code x} ({@code xs} its values, row stride {@code sx}) and writes
-     * {@code u(i, j)} to {@code u[i * su + j]}, adding row {@code i}'s log-determinant to
+     * Rows per block of the elementwise pass: all of them when a cache keeps the inputs for the
+     * backward pass (training minibatches), else blocks whose heap arrays stay in the CPU's cache.
+     */
+    private static int blockRows(int n, Cache cache) {
+        return cache != null ? Math.max(n, 1) : Math.max(1, Math.min(n, BLOCK_ROWS));
+    }
+
+    /** Rows per block of inference passes: ~200 KB of heap arrays at 8 features. */
+    private static final int BLOCK_ROWS = 1024;
+
+    /**
+     * Rows {@code from..to-1} of the elementwise pass, on block arrays: conditioner outputs
+     * {@code o} ({@code [rows, 2D]}), inputs {@code x(i, j) = xs[i * sx + j]}; writes
+     * {@code u(i, j)} to {@code u[i * su + j]} and adds row {@code i}'s log-determinant to
      * {@code logDet[i * sl + ol]}.
      */
-    private void rows(INDArray x, double[] xs, int sx, double[] u, int su, double[] logDet, int sl, int ol,
-            Cache cache) {
+    private void rows(double[] o, double[] xs, int sx, double[] u, int su, double[] logDet, int sl, int ol,
+            int from, int to, Cache cache) {
         int d = made.layout().features();
-        int n = (int) x.rows();
-        double[] o = HostArrays.read(made.forward(params, x, cache == null ? null : cache.made));
-        double[] scale = cache == null ? null : new double[n * d];
-        double[] slope = cache == null ? null : new double[n * d];
-        for (int i = 0; i < n; i++) {
+        double[] scale = null;
+        double[] slope = null;
+        if (cache != null) {
+            scale = cache.scale = new double[(to - from) * d];
+            slope = cache.slope = new double[(to - from) * d];
+            cache.x = xs;
+            cache.xStride = sx;
+        }
+        for (int i = 0; i < to - from; i++) {
+            double product = 1;
             double sum = 0;
             for (int j = 0; j < d; j++) {
                 double raw = o[i * 2 * d + d + j];
                 double e = Math.exp(-Math.abs(raw));
                 double sc = scale(raw, e);
                 u[i * su + j] = xs[i * sx + j] * sc + o[i * 2 * d + j];
-                sum += Math.log(sc);
+                // sum of log(scale) as the log of a product: one log per row, not per element
+                // (a quarter of the pass's time); folded whenever it could leave double's range.
+                if (sc > 1e100) {
+                    sum += Math.log(sc);
+                } else {
+                    product *= sc;
+                    if (product > 1e200 || product < 1e-200) {
+                        sum += Math.log(product);
+                        product = 1;
+                    }
+                }
                 if (cache != null) {
                     scale[i * d + j] = sc;
                     slope[i * d + j] = raw >= 0 ? 1 / (1 + e) : e / (1 + e);
                 }
             }
-            logDet[i * sl + ol] += sum;
-        }
-        if (cache != null) {
-            cache.x = xs;
-            cache.xStride = sx;
-            cache.scale = scale;
-            cache.slope = slope;
+            logDet[i * sl + ol] += sum + Math.log(product);
         }
     }
 
@@ -191,18 +237,25 @@ public final class MaskedAffineTransform implements Transform {
     public INDArray inverse(INDArray u) {
         int d = made.layout().features();
         int n = (int) u.rows();
-        double[] us = HostArrays.read(u);
-        double[] xs = new double[n * d];
+        int block = blockRows(n, null);
+        double[] us = new double[block * d];
+        double[] xs = new double[block * d];
+        double[] os = new double[block * 2 * d];
         INDArray x = Nd4j.zeros(u.dataType(), u.rows(), d);
         for (int pass = 0; pass < d; pass++) {
-            double[] o = HostArrays.read(made.forward(params, x, null));
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < d; j++) {
-                    double raw = o[i * 2 * d + d + j];
-                    xs[i * d + j] = (us[i * d + j] - o[i * 2 * d + j]) / scale(raw, Math.exp(-Math.abs(raw)));
+            INDArray o = made.forward(params, x, null);
+            for (int from = 0; from < n; from += block) {
+                int to = Math.min(n, from + block);
+                HostArrays.read(u, from, to, us);
+                HostArrays.read(o, from, to, os);
+                for (int i = 0; i < to - from; i++) {
+                    for (int j = 0; j < d; j++) {
+                        double raw = os[i * 2 * d + d + j];
+                        xs[i * d + j] = (us[i * d + j] - os[i * 2 * d + j]) / scale(raw, Math.exp(-Math.abs(raw)));
+                    }
                 }
+                HostArrays.write(xs, x, from, to);
             }
-            HostArrays.write(xs, x);
         }
         return x;
     }

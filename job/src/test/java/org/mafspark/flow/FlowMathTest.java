@@ -104,7 +104,8 @@ class FlowMathTest {
         }
         MaskedAutoregressiveFlow flow = new MaskedAutoregressiveFlow(arch, new Standardization(mean, scale),
                 random.network());
-        INDArray x = Nd4j.randn(DataType.DOUBLE, 50, d).muli(2.0);
+        // 2500 rows: more than two of the blocks the elementwise passes work through.
+        INDArray x = Nd4j.randn(DataType.DOUBLE, 2500, d).muli(2.0);
         INDArray back = flow.inverse(flow.forward(x).outputs());
         double err = back.sub(x).amaxNumber().doubleValue();
         assertTrue(err < 1e-10, "max |inverse(forward(x)) - x| = " + err);

@@ -84,6 +84,43 @@ class HostArraysTest {
     }
 
     @ParameterizedTest
+    @EnumSource(Layout.class)
+    void readsAndWritesABlockOfRows(Layout l) {
+        for (DataType t : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray parent = parent(l, t);
+            INDArray a = view(l, parent);
+            int from = a.rows() > 1 ? 2 : 0;
+            int to = a.rows() > 1 ? 5 : 1;
+            int cols = (int) a.columns();
+            // Longer than the block, as the flow's block buffers are for the last block.
+            double[] block = new double[(to - from) * cols + 3];
+            HostArrays.read(a, from, to, block);
+            for (int i = from; i < to; i++) {
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(a.getDouble(i, j), block[(i - from) * cols + j], 0.0);
+                }
+            }
+            INDArray before = parent.dup();
+            for (int k = 0; k < block.length; k++) {
+                block[k] = -1 - k;
+            }
+            HostArrays.write(block, a, from, to);
+            int changed = 0;
+            for (int i = 0; i < parent.rows(); i++) {
+                for (int j = 0; j < parent.columns(); j++) {
+                    changed += parent.getDouble(i, j) != before.getDouble(i, j) ? 1 : 0;
+                }
+            }
+            assertEquals((to - from) * cols, changed, "elements of the parent changed");
+            for (int i = from; i < to; i++) {
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(-1 - ((i - from) * cols + j), a.getDouble(i, j), 0.0);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
     void rejectsAWrongLength(DataType t) {
         INDArray a = Nd4j.zeros(t, 3, 2);
