@@ -47,35 +47,52 @@ public final class HostArrays {
         }
         long s0 = a.rows() == 1 ? 0 : a.stride(0);
         long s1 = cols == 1 ? 0 : a.stride(1);
-        int span = span(rows, cols, s0, s1);
-        boolean compact = span == rows * cols && s1 <= 1;
-        if (a.dataType() == DataType.DOUBLE) {
-            DoublePointer p = new DoublePointer(a.data().addressPointer()).position(from * s0);
-            if (compact) {
-                p.get(out, 0, span);
-                return;
-            }
-            double[] tmp = doubleScratch(span);
-            p.get(tmp, 0, span);
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    out[i * cols + j] = tmp[(int) (i * s0 + j * s1)];
+        if (byColumn(rows, cols, s0, s1)) {
+            int len = span(rows, 1, s0, 0);
+            double[] line = doubleScratch(len);
+            for (int j = 0; j < cols; j++) {
+                load(a, from * s0 + j * s1, len, line);
+                for (int i = 0; i < rows; i++) {
+                    out[i * cols + j] = line[(int) (i * s0)];
                 }
             }
             return;
         }
-        float[] tmp = floatScratch(span);
-        new FloatPointer(a.data().addressPointer()).position(from * s0).get(tmp, 0, span);
-        if (compact) {
-            for (int i = 0; i < span; i++) {
-                out[i] = tmp[i];
-            }
+        int span = span(rows, cols, s0, s1);
+        if (span == rows * cols && s1 <= 1) {
+            load(a, from * s0, span, out);
             return;
         }
+        double[] tmp = doubleScratch(span);
+        load(a, from * s0, span, tmp);
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
                 out[i * cols + j] = tmp[(int) (i * s0 + j * s1)];
             }
+        }
+    }
+
+    /**
+     * Rows {@code from..to-1} of {@code a}, column by column, into the start of {@code out}:
+     * {@code out[j * (to - from) + i] = a(from + i, j)}. For a column-major array (the conditioner's
+     * outputs) each column is one bulk copy, with no transposition.
+     */
+    public static void readColumns(INDArray a, int from, int to, double[] out) {
+        int rows = to - from;
+        int cols = (int) a.columns();
+        if (!direct(a) || (a.rows() > 1 && a.stride(0) != 1)) {
+            double[] rowMajor = new double[rows * cols];
+            read(a, from, to, rowMajor);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    out[j * rows + i] = rowMajor[i * cols + j];
+                }
+            }
+            return;
+        }
+        long s1 = cols == 1 ? 0 : a.stride(1);
+        for (int j = 0; j < cols; j++) {
+            load(a, from + j * s1, rows, out, j * rows);
         }
     }
 
@@ -102,39 +119,72 @@ public final class HostArrays {
         }
         long s0 = a.rows() == 1 ? 0 : a.stride(0);
         long s1 = cols == 1 ? 0 : a.stride(1);
-        int span = span(rows, cols, s0, s1);
-        boolean compact = span == rows * cols && s1 <= 1;
-        if (a.dataType() == DataType.DOUBLE) {
-            DoublePointer p = new DoublePointer(a.data().addressPointer()).position(from * s0);
-            if (compact) {
-                p.put(values, 0, span);
-                return;
-            }
-            double[] tmp = doubleScratch(span);
-            p.get(tmp, 0, span);
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    tmp[(int) (i * s0 + j * s1)] = values[i * cols + j];
+        if (byColumn(rows, cols, s0, s1)) {
+            int len = span(rows, 1, s0, 0);
+            double[] line = doubleScratch(len);
+            for (int j = 0; j < cols; j++) {
+                if (s0 > 1) {
+                    load(a, from * s0 + j * s1, len, line);
                 }
+                for (int i = 0; i < rows; i++) {
+                    line[(int) (i * s0)] = values[i * cols + j];
+                }
+                store(a, from * s0 + j * s1, len, line);
             }
-            p.put(tmp, 0, span);
             return;
         }
-        FloatPointer p = new FloatPointer(a.data().addressPointer()).position(from * s0);
-        float[] tmp = floatScratch(span);
-        if (compact) {
-            for (int i = 0; i < span; i++) {
-                tmp[i] = (float) values[i];
-            }
-        } else {
-            p.get(tmp, 0, span);
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    tmp[(int) (i * s0 + j * s1)] = (float) values[i * cols + j];
-                }
+        int span = span(rows, cols, s0, s1);
+        if (span == rows * cols && s1 <= 1) {
+            store(a, from * s0, span, values);
+            return;
+        }
+        double[] tmp = doubleScratch(span);
+        load(a, from * s0, span, tmp);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                tmp[(int) (i * s0 + j * s1)] = values[i * cols + j];
             }
         }
-        p.put(tmp, 0, span);
+        store(a, from * s0, span, tmp);
+    }
+
+    /**
+     * Whether a block of rows is best copied one column at a time: a column-major array's block
+     * spans every column of the whole array, so copying its span would move all the rows.
+     */
+    private static boolean byColumn(int rows, int cols, long s0, long s1) {
+        return rows > 1 && cols > 1 && s1 > s0 && (rows - 1) * s0 + (cols - 1) * s1 + 1 > 2L * rows * cols;
+    }
+
+    /** {@code len} elements of {@code a}'s buffer from {@code position} into {@code dst}, as doubles. */
+    private static void load(INDArray a, long position, int len, double[] dst) {
+        load(a, position, len, dst, 0);
+    }
+
+    /** {@code len} elements of {@code a}'s buffer from {@code position} into {@code dst} from {@code at}. */
+    private static void load(INDArray a, long position, int len, double[] dst, int at) {
+        if (a.dataType() == DataType.DOUBLE) {
+            new DoublePointer(a.data().addressPointer()).position(position).get(dst, at, len);
+            return;
+        }
+        float[] f = floatScratch(len);
+        new FloatPointer(a.data().addressPointer()).position(position).get(f, 0, len);
+        for (int i = 0; i < len; i++) {
+            dst[at + i] = f[i];
+        }
+    }
+
+    /** {@code len} values of {@code src} into {@code a}'s buffer from {@code position}, in its type. */
+    private static void store(INDArray a, long position, int len, double[] src) {
+        if (a.dataType() == DataType.DOUBLE) {
+            new DoublePointer(a.data().addressPointer()).position(position).put(src, 0, len);
+            return;
+        }
+        float[] f = floatScratch(len);
+        for (int i = 0; i < len; i++) {
+            f[i] = (float) src[i];
+        }
+        new FloatPointer(a.data().addressPointer()).position(position).put(f, 0, len);
     }
 
     private static INDArray rowRange(INDArray a, int from, int to) {

@@ -162,11 +162,7 @@ public final class Made {
             cache.wOut = wOut;
             cache.last = h;
         }
-        // Row-major, unlike the hidden activations: the affine transform reads it row by row
-        // (HostArrays), and a column-major [N, 2D] read row by row misses the cache on every element.
-        INDArray out = Nd4j.createUninitialized(h.dataType(), new long[] {h.rows(), wOut.columns()}, 'c');
-        Gemm.affine(h, wOut, p.get(MadeLayout.B_OUT), out);
-        return out;
+        return affine(h, wOut, p.get(MadeLayout.B_OUT));
     }
 
     /**

@@ -62,20 +62,18 @@ public final class MaskedAffineTransform implements Transform {
         INDArray o = made.forward(params, x, cache == null ? null : cache.made);
         INDArray u = Nd4j.createUninitialized(x.dataType(), new long[] {n, d}, 'c');
         INDArray logDet = Nd4j.createUninitialized(x.dataType(), new long[] {n, 1}, 'c');
-        int block = blockRows(n, cache);
-        double[] xs = new double[block * d];
-        double[] us = new double[block * d];
-        double[] ls = new double[block];
-        double[] os = new double[block * 2 * d];
-        for (int from = 0; from < n; from += block) {
-            int to = Math.min(n, from + block);
+        RowBlocks.run(n, blockRows(n, cache), (from, to) -> {
+            int m = to - from;
+            double[] xs = new double[m * d];
+            double[] us = new double[m * d];
+            double[] ls = new double[m];
+            double[] os = new double[m * 2 * d];
             HostArrays.read(x, from, to, xs);
-            HostArrays.read(o, from, to, os);
-            java.util.Arrays.fill(ls, 0);
+            HostArrays.readColumns(o, from, to, os);
             rows(os, xs, d, us, d, ls, 1, 0, from, to, cache);
             HostArrays.write(us, u, from, to);
             HostArrays.write(ls, logDet, from, to);
-        }
+        });
         return new Result(u, logDet);
     }
 
@@ -90,24 +88,23 @@ public final class MaskedAffineTransform implements Transform {
         int n = (int) state.rows();
         INDArray o = made.forward(params, features(state, d), cache == null ? null : cache.made);
         INDArray next = Nd4j.createUninitialized(state.dataType(), new long[] {n, d + 1L}, 'c');
-        int block = blockRows(n, cache);
-        double[] in = new double[block * (d + 1)];
-        double[] out = new double[block * (d + 1)];
-        double[] os = new double[block * 2 * d];
-        for (int from = 0; from < n; from += block) {
-            int to = Math.min(n, from + block);
+        RowBlocks.run(n, blockRows(n, cache), (from, to) -> {
+            int m = to - from;
+            double[] in = new double[m * (d + 1)];
+            double[] os = new double[m * 2 * d];
             HostArrays.read(state, from, to, in);
-            HostArrays.read(o, from, to, os);
-            System.arraycopy(in, 0, out, 0, in.length);
+            HostArrays.readColumns(o, from, to, os);
+            double[] out = in.clone();
             rows(os, in, d + 1, out, d + 1, out, d + 1, d, from, to, cache);
             HostArrays.write(out, next, from, to);
-        }
+        });
         return next;
     }
 
     /**
-     * Rows per block of the elementwise pass: all of them when a cache keeps the inputs for the
-     * backward pass (training minibatches), else blocks whose heap arrays stay in the CPU's cache.
+     * Rows per block of the elementwise pass ({@link RowBlocks}): all of them when a cache keeps the
+     * inputs for the backward pass (training minibatches), else blocks whose heap arrays stay in the
+     * CPU's cache.
      */
     private static int blockRows(int n, Cache cache) {
         return cache != null ? Math.max(n, 1) : Math.max(1, Math.min(n, BLOCK_ROWS));
@@ -118,7 +115,7 @@ public final class MaskedAffineTransform implements Transform {
 
     /**
      * Rows {@code from..to-1} of the elementwise pass, on block arrays: conditioner outputs
-     * {@code o} ({@code [rows, 2D]}), inputs {@code x(i, j) = xs[i * sx + j]}; writes
+     * {@code o} column by column ({@link HostArrays#readColumns}), inputs {@code x(i, j) = xs[i * sx + j]}; writes
      * {@code u(i, j)} to {@code u[i * su + j]} and adds row {@code i}'s log-determinant to
      * {@code logDet[i * sl + ol]}.
      */
@@ -133,14 +130,15 @@ public final class MaskedAffineTransform implements Transform {
             cache.x = xs;
             cache.xStride = sx;
         }
-        for (int i = 0; i < to - from; i++) {
+        int m = to - from;
+        for (int i = 0; i < m; i++) {
             double product = 1;
             double sum = 0;
             for (int j = 0; j < d; j++) {
-                double raw = o[i * 2 * d + d + j];
+                double raw = o[(d + j) * m + i];
                 double e = Math.exp(-Math.abs(raw));
                 double sc = scale(raw, e);
-                u[i * su + j] = xs[i * sx + j] * sc + o[i * 2 * d + j];
+                u[i * su + j] = xs[i * sx + j] * sc + o[j * m + i];
                 // sum of log(scale) as the log of a product: one log per row, not per element
                 // (a quarter of the pass's time); folded whenever it could leave double's range.
                 if (sc > 1e100) {
@@ -237,25 +235,24 @@ public final class MaskedAffineTransform implements Transform {
     public INDArray inverse(INDArray u) {
         int d = made.layout().features();
         int n = (int) u.rows();
-        int block = blockRows(n, null);
-        double[] us = new double[block * d];
-        double[] xs = new double[block * d];
-        double[] os = new double[block * 2 * d];
         INDArray x = Nd4j.zeros(u.dataType(), u.rows(), d);
         for (int pass = 0; pass < d; pass++) {
             INDArray o = made.forward(params, x, null);
-            for (int from = 0; from < n; from += block) {
-                int to = Math.min(n, from + block);
+            RowBlocks.run(n, blockRows(n, null), (from, to) -> {
+                int m = to - from;
+                double[] us = new double[m * d];
+                double[] os = new double[m * 2 * d];
+                double[] xs = new double[m * d];
                 HostArrays.read(u, from, to, us);
-                HostArrays.read(o, from, to, os);
-                for (int i = 0; i < to - from; i++) {
+                HostArrays.readColumns(o, from, to, os);
+                for (int i = 0; i < m; i++) {
                     for (int j = 0; j < d; j++) {
-                        double raw = os[i * 2 * d + d + j];
-                        xs[i * d + j] = (us[i * d + j] - os[i * 2 * d + j]) / scale(raw, Math.exp(-Math.abs(raw)));
+                        double raw = os[(d + j) * m + i];
+                        xs[i * d + j] = (us[i * d + j] - os[j * m + i]) / scale(raw, Math.exp(-Math.abs(raw)));
                     }
                 }
                 HostArrays.write(xs, x, from, to);
-            }
+            });
         }
         return x;
     }

@@ -30,19 +30,23 @@ class HostArraysTest {
         }
     }
 
-    enum Layout { C, F, FEATURES_OF_STATE, LAST_COLUMN, COLUMNS_OF_F, ROW }
+    /** F_TALL and its columns: a block of rows of a tall column-major array is copied column by column. */
+    enum Layout { C, F, FEATURES_OF_STATE, LAST_COLUMN, COLUMNS_OF_F, ROW, F_TALL, COLUMNS_OF_F_TALL }
 
     private static INDArray parent(Layout l, DataType t) {
         return switch (l) {
             case C, FEATURES_OF_STATE, LAST_COLUMN, ROW -> indexed(t, 'c', 7, 5);
             case F -> indexed(t, 'f', 7, 5);
             case COLUMNS_OF_F -> indexed(t, 'f', 7, 6);
+            case F_TALL -> indexed(t, 'f', 40, 3);
+            case COLUMNS_OF_F_TALL -> indexed(t, 'f', 40, 4);
         };
     }
 
     private static INDArray view(Layout l, INDArray parent) {
         return switch (l) {
-            case C, F -> parent;
+            case C, F, F_TALL -> parent;
+            case COLUMNS_OF_F_TALL -> parent.get(NDArrayIndex.all(), NDArrayIndex.interval(1, 4));
             case FEATURES_OF_STATE -> parent.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 4));
             case LAST_COLUMN -> parent.get(NDArrayIndex.all(), NDArrayIndex.interval(4, 5));
             case COLUMNS_OF_F -> parent.get(NDArrayIndex.all(), NDArrayIndex.interval(3, 6));
@@ -98,6 +102,13 @@ class HostArraysTest {
             for (int i = from; i < to; i++) {
                 for (int j = 0; j < cols; j++) {
                     assertEquals(a.getDouble(i, j), block[(i - from) * cols + j], 0.0);
+                }
+            }
+            double[] byColumn = new double[block.length];
+            HostArrays.readColumns(a, from, to, byColumn);
+            for (int i = from; i < to; i++) {
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(a.getDouble(i, j), byColumn[j * (to - from) + (i - from)], 0.0);
                 }
             }
             INDArray before = parent.dup();
