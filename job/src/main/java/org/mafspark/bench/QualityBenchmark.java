@@ -53,18 +53,19 @@ public final class QualityBenchmark {
      * @param maxEpochs 0 leaves {@code maxEpochs} unset: the detector's own rule chooses it
      */
     public record Candidate(String name, int numLayers, int hiddenFeatures, int numBlocks, int maxEpochs,
-            int batchSizePerWorker, double learningRate) {
+            int batchSizePerWorker, double learningRate, int averagingFrequency) {
         /** The detector's defaults. */
         public static Candidate defaults() {
             MafOutlierDetector d = new MafOutlierDetector();
             return new Candidate("defaults", d.getNumLayers(), d.getHiddenFeatures(), d.getNumBlocks(),
-                    0, d.getBatchSizePerWorker(), d.getLearningRate());
+                    0, d.getBatchSizePerWorker(), d.getLearningRate(), d.getAveragingFrequency());
         }
 
         MafOutlierDetector detector(long seed) {
             MafOutlierDetector d = new MafOutlierDetector().setInputCols(PlantedAnomalies.FEATURES).setSeed(seed)
                     .setNumLayers(numLayers).setHiddenFeatures(hiddenFeatures).setNumBlocks(numBlocks)
-                    .setBatchSizePerWorker(batchSizePerWorker).setLearningRate(learningRate);
+                    .setBatchSizePerWorker(batchSizePerWorker).setLearningRate(learningRate)
+                    .setAveragingFrequency(averagingFrequency);
             return maxEpochs > 0 ? d.setMaxEpochs(maxEpochs) : d;
         }
     }
@@ -113,7 +114,8 @@ public final class QualityBenchmark {
     /**
      * The settings {@code quality --tune} tries: the defaults (whose epoch budget follows the data's
      * size), fixed epoch budgets, then one change at a time from 20 epochs (batch size, step size, width,
-     * depth), then the combination the single changes suggest.
+     * depth), then the combination the single changes suggest, then rarer parameter averaging at the
+     * defaults' step budget (same steps, fewer averaging rounds).
      */
     public static List<Candidate> tuningGrid() {
         Candidate d = Candidate.defaults();
@@ -123,15 +125,18 @@ public final class QualityBenchmark {
         int b = d.numBlocks();
         int n = d.batchSizePerWorker();
         double r = d.learningRate();
+        int a = d.averagingFrequency();
         return List.of(d,
-                new Candidate("epochs " + e, l, h, b, e, n, r),
-                new Candidate("epochs " + 2 * e, l, h, b, 2 * e, n, r),
-                new Candidate("epochs " + 3 * e, l, h, b, 3 * e, n, r),
-                new Candidate("batch / 2", l, h, b, e, n / 2, r),
-                new Candidate("lr x2.5", l, h, b, e, n, 2.5 * r),
-                new Candidate("hidden x2", l, 2 * h, b, e, n, r),
-                new Candidate("layers 8", 8, h, b, e, n, r),
-                new Candidate("hidden x2, default epochs", l, 2 * h, b, 0, n, r));
+                new Candidate("epochs " + e, l, h, b, e, n, r, a),
+                new Candidate("epochs " + 2 * e, l, h, b, 2 * e, n, r, a),
+                new Candidate("epochs " + 3 * e, l, h, b, 3 * e, n, r, a),
+                new Candidate("batch / 2", l, h, b, e, n / 2, r, a),
+                new Candidate("lr x2.5", l, h, b, e, n, 2.5 * r, a),
+                new Candidate("hidden x2", l, 2 * h, b, e, n, r, a),
+                new Candidate("layers 8", 8, h, b, e, n, r, a),
+                new Candidate("hidden x2, default epochs", l, 2 * h, b, 0, n, r, a),
+                new Candidate("averaging 10", l, h, b, 0, n, r, 10),
+                new Candidate("averaging 20", l, h, b, 0, n, r, 20));
     }
 
     private static List<PlantedAnomalies.Type> anomalyTypes() {

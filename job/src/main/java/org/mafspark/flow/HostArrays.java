@@ -45,31 +45,7 @@ public final class HostArrays {
             System.arraycopy(all, 0, out, 0, rows * cols);
             return;
         }
-        long s0 = a.rows() == 1 ? 0 : a.stride(0);
-        long s1 = cols == 1 ? 0 : a.stride(1);
-        if (byColumn(rows, cols, s0, s1)) {
-            int len = span(rows, 1, s0, 0);
-            double[] line = doubleScratch(len);
-            for (int j = 0; j < cols; j++) {
-                load(a, from * s0 + j * s1, len, line);
-                for (int i = 0; i < rows; i++) {
-                    out[i * cols + j] = line[(int) (i * s0)];
-                }
-            }
-            return;
-        }
-        int span = span(rows, cols, s0, s1);
-        if (span == rows * cols && s1 <= 1) {
-            load(a, from * s0, span, out);
-            return;
-        }
-        double[] tmp = doubleScratch(span);
-        load(a, from * s0, span, tmp);
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                out[i * cols + j] = tmp[(int) (i * s0 + j * s1)];
-            }
-        }
+        transfer(a, from, to, out, true);
     }
 
     /**
@@ -117,35 +93,65 @@ public final class HostArrays {
                     new long[] {rows, cols}, 'c').castTo(a.dataType()));
             return;
         }
+        transfer(a, from, to, values, false);
+    }
+
+    /**
+     * Moves rows {@code from..to-1} of a directly copyable {@code a} to ({@code read}) or from the
+     * row-major {@code values}: one bulk copy of the block's span, or one per column when a
+     * column-major block's span would hold the whole array. Writing through a span with gaps (a
+     * view's neighbouring columns) reads it first, so the gaps keep their values.
+     */
+    private static void transfer(INDArray a, int from, int to, double[] values, boolean read) {
+        int rows = to - from;
+        int cols = (int) a.columns();
         long s0 = a.rows() == 1 ? 0 : a.stride(0);
         long s1 = cols == 1 ? 0 : a.stride(1);
         if (byColumn(rows, cols, s0, s1)) {
             int len = span(rows, 1, s0, 0);
             double[] line = doubleScratch(len);
             for (int j = 0; j < cols; j++) {
-                if (s0 > 1) {
-                    load(a, from * s0 + j * s1, len, line);
+                long at = from * s0 + j * s1;
+                if (read || s0 > 1) {
+                    load(a, at, len, line);
                 }
                 for (int i = 0; i < rows; i++) {
-                    line[(int) (i * s0)] = values[i * cols + j];
+                    if (read) {
+                        values[i * cols + j] = line[(int) (i * s0)];
+                    } else {
+                        line[(int) (i * s0)] = values[i * cols + j];
+                    }
                 }
-                store(a, from * s0 + j * s1, len, line);
+                if (!read) {
+                    store(a, at, len, line);
+                }
             }
             return;
         }
         int span = span(rows, cols, s0, s1);
         if (span == rows * cols && s1 <= 1) {
-            store(a, from * s0, span, values);
+            if (read) {
+                load(a, from * s0, span, values);
+            } else {
+                store(a, from * s0, span, values);
+            }
             return;
         }
         double[] tmp = doubleScratch(span);
         load(a, from * s0, span, tmp);
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
-                tmp[(int) (i * s0 + j * s1)] = values[i * cols + j];
+                int k = (int) (i * s0 + j * s1);
+                if (read) {
+                    values[i * cols + j] = tmp[k];
+                } else {
+                    tmp[k] = values[i * cols + j];
+                }
             }
         }
-        store(a, from * s0, span, tmp);
+        if (!read) {
+            store(a, from * s0, span, tmp);
+        }
     }
 
     /**

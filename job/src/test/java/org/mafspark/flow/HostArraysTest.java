@@ -54,6 +54,16 @@ class HostArraysTest {
         };
     }
 
+    private static int changedElements(INDArray now, INDArray before) {
+        int changed = 0;
+        for (int i = 0; i < now.rows(); i++) {
+            for (int j = 0; j < now.columns(); j++) {
+                changed += now.getDouble(i, j) != before.getDouble(i, j) ? 1 : 0;
+            }
+        }
+        return changed;
+    }
+
     @ParameterizedTest
     @EnumSource(Layout.class)
     void readsEveryLayoutRowByRow(Layout l) {
@@ -77,12 +87,7 @@ class HostArraysTest {
             HostArrays.write(values, a);
             assertHolds(a, values);
             // Everything of the parent outside the view is untouched (the other columns of a state).
-            int changed = 0;
-            for (int i = 0; i < parent.rows(); i++) {
-                for (int j = 0; j < parent.columns(); j++) {
-                    changed += parent.getDouble(i, j) != before.getDouble(i, j) ? 1 : 0;
-                }
-            }
+            int changed = changedElements(parent, before);
             assertEquals(values.length, changed, "elements of the parent changed");
         }
     }
@@ -116,12 +121,7 @@ class HostArraysTest {
                 block[k] = -1 - k;
             }
             HostArrays.write(block, a, from, to);
-            int changed = 0;
-            for (int i = 0; i < parent.rows(); i++) {
-                for (int j = 0; j < parent.columns(); j++) {
-                    changed += parent.getDouble(i, j) != before.getDouble(i, j) ? 1 : 0;
-                }
-            }
+            int changed = changedElements(parent, before);
             assertEquals((to - from) * cols, changed, "elements of the parent changed");
             for (int i = from; i < to; i++) {
                 for (int j = 0; j < cols; j++) {
