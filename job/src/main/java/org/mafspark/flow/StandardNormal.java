@@ -10,6 +10,11 @@ public final class StandardNormal {
 
     private StandardNormal() {}
 
+    /** {@code log N(u; 0, I)} of one point in {@code dims} dimensions, given {@code |u|^2}. */
+    public static double logProb(double squaredNorm, int dims) {
+        return -0.5 * squaredNorm - dims * HALF_LOG_2PI;
+    }
+
     /** {@code log N(u; 0, I)} per row, {@code [N, 1]}. */
     public static INDArray logProb(INDArray u) {
         return Transforms.pow(u, 2, true).sum(true, 1).muli(-0.5).subi(HALF_LOG_2PI * u.columns());

@@ -32,7 +32,7 @@ public class StandardNormalNll implements ILossFunction {
                 double u = s[i * (d + 1) + j];
                 sq += u * u;
             }
-            nll[i] = (0.5 * sq + d * StandardNormal.HALF_LOG_2PI - s[i * (d + 1) + d]) * (m == null ? 1 : m[i]);
+            nll[i] = -(StandardNormal.logProb(sq, d) + s[i * (d + 1) + d]) * (m == null ? 1 : m[i]);
         }
         INDArray out = Nd4j.createUninitialized(state.dataType(), new long[] {n, 1}, 'c');
         HostArrays.write(nll, out);
