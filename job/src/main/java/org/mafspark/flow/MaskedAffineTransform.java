@@ -35,12 +35,11 @@ public final class MaskedAffineTransform implements Transform {
         return made;
     }
 
-    /** Intermediate values of a forward pass for {@link #backward} (row-major, on the heap). */
+    /** Intermediate values of a {@link #forwardState} for {@link #backwardState} (row-major, on the heap). */
     public static final class Cache {
         final Made.Cache made = new Made.Cache();
-        /** The inputs, {@code x(i, j) = x[i * xStride + j]}. */
+        /** The input state {@code [N, D+1]}, row by row. */
         double[] x;
-        int xStride;
         double[] scale;
         /** {@code d scale / d raw = sigmoid(raw)}. */
         double[] slope;
@@ -52,17 +51,12 @@ public final class MaskedAffineTransform implements Transform {
 
     @Override
     public Result forward(INDArray x) {
-        return forward(x, null);
-    }
-
-    /** Forward pass that fills {@code cache} (when not null) for {@link #backward}. */
-    public Result forward(INDArray x, Cache cache) {
         int d = made.layout().features();
         int n = (int) x.rows();
-        INDArray o = made.forward(params, x, cache == null ? null : cache.made);
+        INDArray o = made.forward(params, x, null);
         INDArray u = Nd4j.createUninitialized(x.dataType(), new long[] {n, d}, 'c');
         INDArray logDet = Nd4j.createUninitialized(x.dataType(), new long[] {n, 1}, 'c');
-        RowBlocks.run(n, blockRows(n, cache), (from, to) -> {
+        RowBlocks.run(n, blockRows(n, null), (from, to) -> {
             int m = to - from;
             double[] xs = new double[m * d];
             double[] us = new double[m * d];
@@ -70,7 +64,7 @@ public final class MaskedAffineTransform implements Transform {
             double[] os = new double[m * 2 * d];
             HostArrays.read(x, from, to, xs);
             HostArrays.readColumns(o, from, to, os);
-            rows(os, xs, d, us, d, ls, 1, 0, from, to, cache);
+            rows(os, xs, d, us, d, ls, 1, 0, m, null);
             HostArrays.write(us, u, from, to);
             HostArrays.write(ls, logDet, from, to);
         });
@@ -95,7 +89,7 @@ public final class MaskedAffineTransform implements Transform {
             HostArrays.read(state, from, to, in);
             HostArrays.readColumns(o, from, to, os);
             double[] out = in.clone();
-            rows(os, in, d + 1, out, d + 1, out, d + 1, d, from, to, cache);
+            rows(os, in, d + 1, out, d + 1, out, d + 1, d, m, cache);
             HostArrays.write(out, next, from, to);
         });
         return next;
@@ -114,23 +108,22 @@ public final class MaskedAffineTransform implements Transform {
     private static final int BLOCK_ROWS = 1024;
 
     /**
-     * Rows {@code from..to-1} of the elementwise pass, on block arrays: conditioner outputs
-     * {@code o} column by column ({@link HostArrays#readColumns}), inputs {@code x(i, j) = xs[i * sx + j]}; writes
+     * The elementwise pass over a block of {@code m} rows: conditioner outputs {@code o} column by
+     * column ({@link HostArrays#readColumns}), inputs {@code x(i, j) = xs[i * sx + j]}; writes
      * {@code u(i, j)} to {@code u[i * su + j]} and adds row {@code i}'s log-determinant to
-     * {@code logDet[i * sl + ol]}.
+     * {@code logDet[i * sl + ol]}. A cache (whole-batch block of a state) keeps what the backward
+     * pass needs.
      */
     private void rows(double[] o, double[] xs, int sx, double[] u, int su, double[] logDet, int sl, int ol,
-            int from, int to, Cache cache) {
+            int m, Cache cache) {
         int d = made.layout().features();
         double[] scale = null;
         double[] slope = null;
         if (cache != null) {
-            scale = cache.scale = new double[(to - from) * d];
-            slope = cache.slope = new double[(to - from) * d];
+            scale = cache.scale = new double[m * d];
+            slope = cache.slope = new double[m * d];
             cache.x = xs;
-            cache.xStride = sx;
         }
-        int m = to - from;
         for (int i = 0; i < m; i++) {
             double product = 1;
             double sum = 0;
@@ -160,59 +153,38 @@ public final class MaskedAffineTransform implements Transform {
     }
 
     /**
-     * Given {@code gu = dL/du [N, D]} and {@code gLogDet = dL/d(logDet) [N, 1]}, writes parameter
-     * gradients into {@code grads} and returns {@code dL/dx}. The masked weights' entries are left
-     * for {@link Made#maskGradients} to zero.
-     */
-    public INDArray backward(Cache c, INDArray gu, INDArray gLogDet, Map<String, INDArray> grads) {
-        int d = made.layout().features();
-        int n = (int) gu.rows();
-        double[] gx = new double[n * d];
-        gradients(c, HostArrays.read(gu), d, HostArrays.read(gLogDet), 1, 0, gu.dataType(), grads, gx, d);
-        return array(gx, n, d, gu.dataType());
-    }
-
-    /**
-     * {@link #backward} on flow states: {@code epsilon [N, D+1]} holds {@code dL/du} and
-     * {@code dL/d(logDet)}; returns {@code [dL/dx, dL/d(logDet)]} (the log-determinant passes through
-     * with gradient unchanged) as a new row-major array.
+     * The backward pass of {@link #forwardState}: {@code epsilon [N, D+1]} holds {@code dL/du} and
+     * {@code dL/d(logDet)}; writes parameter gradients into {@code grads} and returns
+     * {@code [dL/dx, dL/d(logDet)]} (the log-determinant passes through with its gradient unchanged)
+     * as a new row-major array. The masked weights' entries are left for {@link Made#maskGradients}
+     * to zero.
      */
     public INDArray backwardState(Cache c, INDArray epsilon, Map<String, INDArray> grads) {
         int d = made.layout().features();
+        int w = d + 1;
         int n = (int) epsilon.rows();
         double[] eps = HostArrays.read(epsilon);
-        double[] out = eps.clone();
-        gradients(c, eps, d + 1, eps, d + 1, d, epsilon.dataType(), grads, out, d + 1);
-        return array(out, n, d + 1, epsilon.dataType());
-    }
-
-    /**
-     * Back-propagates {@code gu(i, j) = g[i * sg + j]} and {@code gLogDet(i) = gl[i * sl + ol]}
-     * through the transform: parameter gradients into {@code grads}, {@code dL/dx(i, j)} into
-     * {@code gx[i * sx + j]}.
-     */
-    private void gradients(Cache c, double[] g, int sg, double[] gl, int sl, int ol, DataType type,
-            Map<String, INDArray> grads, double[] gx, int sx) {
-        int d = made.layout().features();
-        int n = c.scale.length / d;
         // Conditioner outputs' gradient: the shift's is gu, the raw scale's
         // (gu * x + gLogDet / scale) * d scale / d raw.
         double[] gOut = new double[n * 2 * d];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < d; j++) {
                 int k = i * d + j;
-                double gu = g[i * sg + j];
+                double gu = eps[i * w + j];
                 gOut[i * 2 * d + j] = gu;
-                gOut[i * 2 * d + d + j] = (gu * c.x[i * c.xStride + j] + gl[i * sl + ol] / c.scale[k]) * c.slope[k];
+                gOut[i * 2 * d + d + j] = (gu * c.x[i * w + j] + eps[i * w + d] / c.scale[k]) * c.slope[k];
             }
         }
-        double[] throughMade = HostArrays.read(made.backward(c.made, array(gOut, n, 2 * d, type), grads));
+        INDArray gOutArray = array(gOut, n, 2 * d, epsilon.dataType());
+        double[] throughMade = HostArrays.read(made.backward(c.made, gOutArray, grads));
         // x also enters u directly: du/dx = scale.
+        double[] out = eps.clone();
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < d; j++) {
-                gx[i * sx + j] = throughMade[i * d + j] + g[i * sg + j] * c.scale[i * d + j];
+                out[i * w + j] = throughMade[i * d + j] + eps[i * w + j] * c.scale[i * d + j];
             }
         }
+        return array(out, n, w, epsilon.dataType());
     }
 
     /** A new row-major {@code [rows, cols]} array of type {@code type} holding {@code values}. */
