@@ -217,8 +217,13 @@ public final class Made {
     /** {@code max(h, 0)} into a new column-major array, in one pass over {@code h}. */
     static INDArray relu(INDArray h) {
         INDArray out = Nd4j.createUninitialized(h.dataType(), h.shape(), 'f');
-        Nd4j.getExecutioner().exec(new RectifiedLinear(h, out));
+        relu(h, out);
         return out;
+    }
+
+    /** {@code out = max(h, 0)} ({@code out} may be {@code h}). */
+    static void relu(INDArray h, INDArray out) {
+        Nd4j.getExecutioner().exec(new RectifiedLinear(h, out));
     }
 
     /**

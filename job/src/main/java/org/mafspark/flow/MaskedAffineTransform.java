@@ -1,5 +1,6 @@
 package org.mafspark.flow;
 
+import java.util.Arrays;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,15 +25,39 @@ public final class MaskedAffineTransform implements Transform {
 
     private final Made made;
     private final Map<String, INDArray> params;
+    /** The conditioner frozen for inference, or null to run {@link Made#forward} on {@link #params}. */
+    private final MadeInference frozen;
+    /** The frozen transform's heap arrays (null when not frozen). */
+    private final HeapBlock heap;
 
     /** Binds the conditioner's math to a set of parameter views. */
     public MaskedAffineTransform(Made made, Map<String, INDArray> params) {
+        this(made, params, null);
+    }
+
+    private MaskedAffineTransform(Made made, Map<String, INDArray> params, MadeInference frozen) {
         this.made = made;
         this.params = params;
+        this.frozen = frozen;
+        this.heap = frozen == null ? null : new HeapBlock(frozen.blockRows(), made.layout().features());
     }
 
     public Made made() {
         return made;
+    }
+
+    /**
+     * This transform on a snapshot of its parameters, for inference in blocks of at most
+     * {@code blockRows} rows by one thread ({@link MadeInference}): {@link #forward} and
+     * {@link #inverse} then take at most that many rows.
+     */
+    public MaskedAffineTransform forInference(int blockRows) {
+        return new MaskedAffineTransform(made, params, new MadeInference(made, params, blockRows));
+    }
+
+    /** The conditioner's outputs {@code [N, 2D]} for {@code x} (no cache: inference). */
+    private INDArray conditioner(INDArray x) {
+        return frozen != null ? frozen.forward(x) : made.forward(params, x, null);
     }
 
     /** Intermediate values of a {@link #forwardState} for {@link #backwardState} (row-major, on the heap). */
@@ -53,22 +78,47 @@ public final class MaskedAffineTransform implements Transform {
     public Result forward(INDArray x) {
         int d = made.layout().features();
         int n = (int) x.rows();
-        INDArray o = made.forward(params, x, null);
+        INDArray o = conditioner(x);
         INDArray u = Nd4j.createUninitialized(x.dataType(), new long[] {n, d}, 'c');
         INDArray logDet = Nd4j.createUninitialized(x.dataType(), new long[] {n, 1}, 'c');
-        RowBlocks.run(n, blockRows(n, null), (from, to) -> {
-            int m = to - from;
-            double[] xs = new double[m * d];
-            double[] us = new double[m * d];
-            double[] ls = new double[m];
-            double[] os = new double[m * 2 * d];
-            HostArrays.read(x, from, to, xs);
-            HostArrays.readColumns(o, from, to, os);
-            rows(os, xs, d, us, d, ls, 1, 0, m, null);
-            HostArrays.write(us, u, from, to);
-            HostArrays.write(ls, logDet, from, to);
-        });
+        if (frozen != null) {
+            forwardRows(x, o, u, logDet, 0, n, heap);
+        } else {
+            RowBlocks.run(n, blockRows(n, null),
+                    (from, to) -> forwardRows(x, o, u, logDet, from, to, new HeapBlock(to - from, d)));
+        }
         return new Result(u, logDet);
+    }
+
+    /** {@link #forward} of rows {@code from..to-1} given their conditioner outputs {@code o}. */
+    private void forwardRows(INDArray x, INDArray o, INDArray u, INDArray logDet, int from, int to, HeapBlock b) {
+        int d = made.layout().features();
+        int m = to - from;
+        HostArrays.read(x, from, to, b.x);
+        HostArrays.readColumns(o, from, to, b.o);
+        Arrays.fill(b.logDet, 0, m, 0);
+        rows(b.o, b.x, d, b.u, d, b.logDet, 1, 0, m, null);
+        HostArrays.write(b.u, u, from, to);
+        HostArrays.write(b.logDet, logDet, from, to);
+    }
+
+    /**
+     * Heap arrays for the elementwise pass over a block of rows: new per block, or the frozen
+     * transform's own, reused block after block by its one thread (fresh ones came to ~86 MB of
+     * garbage per 64k-row {@code logProb}: 33 doubles per row and layer).
+     */
+    private static final class HeapBlock {
+        final double[] x;
+        final double[] u;
+        final double[] logDet;
+        final double[] o;
+
+        HeapBlock(int rows, int d) {
+            x = new double[rows * d];
+            u = new double[rows * d];
+            logDet = new double[rows];
+            o = new double[rows * 2 * d];
+        }
     }
 
     /**
@@ -209,24 +259,30 @@ public final class MaskedAffineTransform implements Transform {
         int n = (int) u.rows();
         INDArray x = Nd4j.zeros(u.dataType(), u.rows(), d);
         for (int pass = 0; pass < d; pass++) {
-            INDArray o = made.forward(params, x, null);
-            RowBlocks.run(n, blockRows(n, null), (from, to) -> {
-                int m = to - from;
-                double[] us = new double[m * d];
-                double[] os = new double[m * 2 * d];
-                double[] xs = new double[m * d];
-                HostArrays.read(u, from, to, us);
-                HostArrays.readColumns(o, from, to, os);
-                for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < d; j++) {
-                        double raw = os[(d + j) * m + i];
-                        xs[i * d + j] = (us[i * d + j] - os[j * m + i]) / scale(raw, Math.exp(-Math.abs(raw)));
-                    }
-                }
-                HostArrays.write(xs, x, from, to);
-            });
+            INDArray o = conditioner(x);
+            if (frozen != null) {
+                inverseRows(u, o, x, 0, n, heap);
+            } else {
+                RowBlocks.run(n, blockRows(n, null),
+                        (from, to) -> inverseRows(u, o, x, from, to, new HeapBlock(to - from, d)));
+            }
         }
         return x;
+    }
+
+    /** One pass of {@link #inverse} over rows {@code from..to-1}: {@code x = (u - shift) / scale}. */
+    private void inverseRows(INDArray u, INDArray o, INDArray x, int from, int to, HeapBlock b) {
+        int d = made.layout().features();
+        int m = to - from;
+        HostArrays.read(u, from, to, b.u);
+        HostArrays.readColumns(o, from, to, b.o);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                double raw = b.o[(d + j) * m + i];
+                b.x[i * d + j] = (b.u[i * d + j] - b.o[j * m + i]) / scale(raw, Math.exp(-Math.abs(raw)));
+            }
+        }
+        HostArrays.write(b.x, x, from, to);
     }
 
     /** {@code softplus(raw) + MIN_SCALE}, finite for every finite input. */

@@ -42,7 +42,7 @@ public final class NativeThreads {
 
     /**
      * Runs {@code work} with one BLAS thread, then restores the count: the setting for training
-     * steps in one JVM. At minibatch sizes OpenBLAS's second thread never paid with its AVX-512
+     * steps in one JVM, and for inference, which spreads blocks of rows over the threads instead. At minibatch sizes OpenBLAS's second thread never paid with its AVX-512
      * kernels: a {@code 512 x 64 x 64} product took 51.6 us on one thread and 58.5 on two,
      * {@code 4096 x 64 x 64} 410 and 408 (2 cores, measured), and a whole step of batch 512 ran
      * 10-15% faster on one. The count is process-wide, so concurrent work in the JVM sees it too.

@@ -6,17 +6,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 /**
- * Runs an elementwise pass of the flow over the rows of a batch in blocks, on as many threads as
- * the matrix products may use ({@link NativeThreads#blasThreads}: all cores in one JVM, the task's
- * share of them under Spark).
+ * Runs work on the rows of a batch in blocks, on up to as many threads as the matrix products may
+ * use ({@link NativeThreads#blasThreads}: all cores in one JVM, the task's share under Spark):
+ * inference pushes each block through the whole flow ({@link MaskedAutoregressiveFlow}), the
+ * affine transforms' elementwise passes work through their rows the same way.
  *
- * <p>Why: the passes run on the heap ({@link HostArrays}) and cost two transcendental functions per
- * element, ~15 ns in Java against libnd4j's vectorised float loops; on one thread a 64k-row
- * {@code logProb} spent longer there than ND4J's ops had. Blocks of rows keep the heap arrays in
- * the CPU's cache, and rows are independent, so the blocks split across threads with no
- * coordination but the join.
+ * <p>Why: rows are independent, so blocks split across threads with no coordination but the join,
+ * and a block's arrays stay in the CPU's cache. Work that holds buffers gets one pass object per
+ * thread.
  */
 final class RowBlocks {
     /** One pass over rows {@code from..to-1}. */
@@ -34,19 +34,35 @@ final class RowBlocks {
 
     /** Runs {@code pass} on every block of {@code blockRows} rows (the last may be shorter) of {@code n}. */
     static void run(int n, int blockRows, Pass pass) {
+        run(n, blockRows, NativeThreads.blasThreads(), pass);
+    }
+
+    /** Runs {@code pass} on every block of {@code blockRows} rows of {@code n}, on up to {@code maxThreads} threads. */
+    static void run(int n, int blockRows, int maxThreads, Pass pass) {
+        run(n, blockRows, maxThreads, () -> pass);
+    }
+
+    /**
+     * As {@link #run(int, int, int, Pass)}, each thread running the blocks it takes through its own
+     * pass from {@code perThread} (for passes that hold buffers).
+     */
+    static void run(int n, int blockRows, int maxThreads, Supplier<Pass> perThread) {
         int blocks = (n + blockRows - 1) / blockRows;
-        int threads = Math.min(blocks, NativeThreads.blasThreads());
+        int threads = Math.min(blocks, maxThreads);
+        if (blocks == 0) {
+            return;
+        }
         if (threads <= 1) {
-            runBlocks(0, blocks, n, blockRows, pass);
+            runBlocks(0, blocks, n, blockRows, perThread.get());
             return;
         }
         List<Future<?>> others = new ArrayList<>();
         for (int t = 1; t < threads; t++) {
             int first = blocks * t / threads;
             int last = blocks * (t + 1) / threads;
-            others.add(POOL.submit(() -> runBlocks(first, last, n, blockRows, pass)));
+            others.add(POOL.submit(() -> runBlocks(first, last, n, blockRows, perThread.get())));
         }
-        runBlocks(0, blocks / threads, n, blockRows, pass);
+        runBlocks(0, blocks / threads, n, blockRows, perThread.get());
         for (Future<?> f : others) {
             try {
                 f.get();

@@ -104,7 +104,7 @@ class FlowMathTest {
         }
         MaskedAutoregressiveFlow flow = new MaskedAutoregressiveFlow(arch, new Standardization(mean, scale),
                 random.network());
-        // 2500 rows: more than two of the blocks the elementwise passes work through.
+        // 2500 rows: a full block of inference (MaskedAutoregressiveFlow.BLOCK_ROWS) and a partial one.
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2500, d).muli(2.0);
         INDArray back = flow.inverse(flow.forward(x).outputs());
         double err = back.sub(x).amaxNumber().doubleValue();
