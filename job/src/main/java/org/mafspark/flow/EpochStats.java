@@ -4,7 +4,9 @@ package org.mafspark.flow;
  * One epoch of training, NLLs in nats per row in the ORIGINAL units of the features.
  *
  * @param epoch 1-based epoch number
- * @param trainNll mean NLL over the epoch's minibatches (parameters moving during the epoch)
+ * @param trainNll training NLL: in one JVM the mean over the epoch's minibatches (parameters moving
+ *     during the epoch); on Spark the NLL after the epoch of a fixed, seeded sample of at most 50,000
+ *     training rows (all of them when fewer)
  * @param validationNll NLL on the held-out rows after the epoch, NaN without validation
  * @param rowsPerSecond training throughput of the epoch
  * @param seconds wall time of the epoch

@@ -127,6 +127,28 @@ class TrainingCheckpointTest {
                 rerun.flow().network().params().toDoubleVector());
     }
 
+    /**
+     * With more training rows than the cap, an epoch's training NLL is the NLL of the seeded sample
+     * (the same Bernoulli sample Spark draws from the same partitions and seed), not of every row.
+     */
+    @Test
+    void trainingNllIsThatOfAFixedSampleOfTheTrainingRows() {
+        int cap = 1_500;
+        TrainingResult r = new DistributedFlowTrainer(jsc, ARCH, CONFIG.withEpochs(1), 5, WORKERS, DataType.FLOAT)
+                .trainNllRows(cap).fit(train, trainRows.length, validation, 1_000, std);
+        double reported = r.history().get(0).trainNll();
+        double[][] sample = train.sample(false, (double) cap / trainRows.length, CONFIG.seed()).collect()
+                .toArray(new double[0][]);
+        // Binomial(6000, 0.25): mean 1500, sd 34; four sd either side.
+        assertTrue(sample.length > 1_364 && sample.length < 1_636, "sample of " + sample.length + " rows");
+        double onSample = r.flow().meanNll(sample);
+        double onAll = r.flow().meanNll(trainRows);
+        // float32 scores summed in double: agreement to float rounding, far below the gap to all rows.
+        assertEquals(onSample, reported, 1e-5, "training NLL against the sample's");
+        assertTrue(Math.abs(onAll - onSample) > 1e-3, "sample NLL " + onSample + " vs all rows " + onAll
+                + ": the test cannot tell them apart");
+    }
+
     private static List<String> validationNlls(TrainingResult r) {
         return r.history().stream().map(s -> String.format("%.6f", s.validationNll())).toList();
     }
