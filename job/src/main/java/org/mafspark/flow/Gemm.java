@@ -90,14 +90,17 @@ final class Gemm {
             return;
         }
         INDArray ones = ones(target.dataType(), delta.rows());
-        // [1, m] x [m, n] in target's order; the ones are a row of length m either way.
-        int order = layout(target);
+        // [1, m] x [m, n] with delta read transposed: in the order opposite to delta's when the row
+        // target allows it. OpenBLAS takes the other form (one row times a matrix read as stored)
+        // down a slow path: 13.9 us against 2.5 for a 512 x 64 column-major delta (measured in a
+        // training step).
+        int order = layout(delta) == COL && fits(target, ROW) ? ROW : layout(target);
         int td = layout(delta) == order ? NO_TRANS : TRANS;
         int m = (int) delta.rows();
         // ones as a [1, m] matrix: column-major leading dimension 1, row-major m.
         int ldOnes = order == COL ? 1 : Math.max(1, m);
         call(order, NO_TRANS, td, 1, (int) delta.columns(), m, 1.0, ones, ldOnes, delta, ld(delta), 0.0, target,
-                ld(target));
+                ld(target, order));
     }
 
     /** A column of ones at least {@code rows} long (shared: read it, never write it). */
@@ -155,23 +158,30 @@ final class Gemm {
 
     /** {@link #COL} when BLAS can read {@code x} column-major, {@link #ROW} row-major, 0 neither. */
     private static int layout(INDArray x) {
+        return fits(x, COL) ? COL : fits(x, ROW) ? ROW : 0;
+    }
+
+    /** Whether BLAS can read {@code x} in {@code order} ({@link #COL} or {@link #ROW}). */
+    private static boolean fits(INDArray x, int order) {
         long r = x.rows();
         long c = x.columns();
         long s0 = x.stride(0);
         long s1 = x.stride(1);
         // A dimension of length 1 has no meaningful stride.
-        if ((r == 1 || s0 == 1) && (c == 1 || s1 >= Math.max(1, r))) {
-            return COL;
+        if (order == COL) {
+            return (r == 1 || s0 == 1) && (c == 1 || s1 >= Math.max(1, r));
         }
-        if ((c == 1 || s1 == 1) && (r == 1 || s0 >= Math.max(1, c))) {
-            return ROW;
-        }
-        return 0;
+        return (c == 1 || s1 == 1) && (r == 1 || s0 >= Math.max(1, c));
     }
 
     /** The leading dimension BLAS needs for {@code x} in its {@link #layout}. */
     private static int ld(INDArray x) {
-        if (layout(x) == COL) {
+        return ld(x, layout(x));
+    }
+
+    /** The leading dimension BLAS needs for {@code x} read in {@code order}. */
+    private static int ld(INDArray x, int order) {
+        if (order == COL) {
             return (int) (x.columns() == 1 ? Math.max(1, x.rows()) : x.stride(1));
         }
         return (int) (x.rows() == 1 ? Math.max(1, x.columns()) : x.stride(0));

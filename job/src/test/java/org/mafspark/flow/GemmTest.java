@@ -88,6 +88,14 @@ class GemmTest {
         INDArray sums = flat.get(NDArrayIndex.interval(20, 24)).reshape('f', 1, 4);
         Gemm.columnSums(out, sums);
         assertClose(out.sum(true, 0), sums, 1e-13, "column sums");
+        // A target row whose elements are not adjacent (a row of a column-major matrix) can only be
+        // written column-major: the sums must not take the row-major form then.
+        INDArray holder = Nd4j.zeros(DataType.DOUBLE, 3, 4).dup('f');
+        INDArray stridedSums = holder.getRow(1, true);
+        Gemm.columnSums(out, stridedSums);
+        assertClose(out.sum(true, 0), stridedSums, 1e-13, "column sums into a strided row");
+        assertEquals(0.0, holder.getRow(0).sumNumber().doubleValue() + holder.getRow(2).sumNumber().doubleValue(),
+                0.0, "the other rows untouched");
         // A longer batch than any before grows the shared column of ones.
         INDArray tall = random(DataType.DOUBLE, 5000, 3, order);
         INDArray tallSums = Nd4j.zeros(DataType.DOUBLE, 1, 3);
