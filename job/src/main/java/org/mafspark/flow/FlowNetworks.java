@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.mafspark.flow.dl4j.HeapAdam;
 import org.mafspark.flow.dl4j.MaskedAffineLayer;
 import org.mafspark.flow.dl4j.PermutationLayer;
 import org.mafspark.flow.dl4j.StandardNormalNll;
@@ -22,10 +23,11 @@ import org.nd4j.linalg.learning.config.IUpdater;
 public final class FlowNetworks {
     private FlowNetworks() {}
 
-    /** Network configuration for training with Adam. */
+    /** Network configuration for training with Adam ({@link HeapAdam}: DL4J's rule, computed on the heap). */
     public static MultiLayerConfiguration configuration(FlowArchitecture arch, TrainingConfig training,
             DataType dataType) {
-        Adam adam = new Adam(training.learningRate(), training.beta1(), training.beta2(), Adam.DEFAULT_ADAM_EPSILON);
+        Adam adam = new HeapAdam(training.learningRate(), training.beta1(), training.beta2(),
+                Adam.DEFAULT_ADAM_EPSILON);
         return configuration(arch, adam, training.clipNorm(), training.seed(), dataType);
     }
 
