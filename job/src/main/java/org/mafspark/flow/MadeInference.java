@@ -22,7 +22,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * output.
  */
 public final class MadeInference {
-    private final MadeLayout layout;
     private final int blockRows;
     private final INDArray wIn;
     private final INDArray bIn;
@@ -46,7 +45,7 @@ public final class MadeInference {
      * allocates the buffers, all outside any workspace.
      */
     MadeInference(Made made, Map<String, INDArray> params, int blockRows) {
-        this.layout = made.layout();
+        MadeLayout layout = made.layout();
         this.blockRows = blockRows;
         int hidden = layout.hidden();
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {

@@ -143,9 +143,11 @@ public final class MaskedAutoregressiveFlow {
     private void inBlocks(long n, BlockPass pass) {
         int rows = Math.toIntExact(n);
         int threads = NativeThreads.blasThreads();
+        // Read once per call: every thread compares its frozen layers against the same values.
+        double[] params = HostArrays.read(network.params());
         NativeThreads.withOneBlasThread(() -> {
             RowBlocks.run(rows, BLOCK_ROWS, threads, () -> {
-                CompositeTransform mine = frozenLayers();
+                CompositeTransform mine = frozenLayers(params);
                 return (from, to) -> {
                     try (MemoryWorkspace ws = scratch()) {
                         pass.run(mine, from, to);
@@ -161,13 +163,12 @@ public final class MaskedAutoregressiveFlow {
 
     /**
      * The layers frozen for inference by the calling thread ({@link MaskedAffineTransform#forInference}),
-     * kept while the network's parameters stay as they were. Freezing allocates ~60 native arrays: done
+     * kept while the network's parameters stay {@code params}. Freezing allocates ~60 native arrays: done
      * on every call it made a 4,096-row {@code logProb} (the Spark scorer's batch) take 30-42 ms, kept
      * it takes 20-27 (one BLAS thread, measured), the bulk read and compare of the parameters included.
      * Training between calls changes them, and the next call refreezes.
      */
-    private CompositeTransform frozenLayers() {
-        double[] params = HostArrays.read(network.params());
+    private CompositeTransform frozenLayers(double[] params) {
         Frozen f = frozen.get();
         if (f == null || !Arrays.equals(f.params(), params)) {
             List<Transform> steps = new ArrayList<>();
