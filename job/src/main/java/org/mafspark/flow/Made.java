@@ -123,6 +123,8 @@ public final class Made {
         INDArray wOut;
         INDArray last;
         final List<INDArray[]> blocks = new ArrayList<>();
+        /** Where the pass's arrays come from; null: new arrays in the current workspace. */
+        ScratchArrays scratch;
 
         /** The input this cache was computed for. */
         public INDArray input() {
@@ -138,18 +140,19 @@ public final class Made {
      * @param cache filled for {@link #backward} when not null
      */
     public INDArray forward(Map<String, INDArray> p, INDArray y, Cache cache) {
-        INDArray wIn = masked(p.get(MadeLayout.W_IN), maskIn);
-        INDArray h = affine(y, wIn, p.get(MadeLayout.B_IN));
+        ScratchArrays s = cache == null ? null : cache.scratch;
+        INDArray wIn = masked(p.get(MadeLayout.W_IN), maskIn, s);
+        INDArray h = affine(y, wIn, p.get(MadeLayout.B_IN), s);
         if (cache != null) {
             cache.input = y;
             cache.wIn = wIn;
             cache.blocks.clear();
         }
         for (int b = 0; b < layout.blocks(); b++) {
-            INDArray w1 = masked(p.get(MadeLayout.blockWeight(b, 1)), maskHidden);
-            INDArray w2 = masked(p.get(MadeLayout.blockWeight(b, 2)), maskHidden);
-            INDArray a1 = relu(h);
-            INDArray a2 = Transforms.relu(affine(a1, w1, p.get(MadeLayout.blockBias(b, 1))), false);
+            INDArray w1 = masked(p.get(MadeLayout.blockWeight(b, 1)), maskHidden, s);
+            INDArray w2 = masked(p.get(MadeLayout.blockWeight(b, 2)), maskHidden, s);
+            INDArray a1 = relu(h, s);
+            INDArray a2 = Transforms.relu(affine(a1, w1, p.get(MadeLayout.blockBias(b, 1)), s), false);
             if (cache != null) {
                 cache.blocks.add(new INDArray[] {a1, a2, w1, w2});
             }
@@ -157,12 +160,12 @@ public final class Made {
             Gemm.addRows(p.get(MadeLayout.blockBias(b, 2)), h, 1.0);
             Gemm.gemm(a2, false, w2, false, h, 1.0, 1.0);
         }
-        INDArray wOut = masked(p.get(MadeLayout.W_OUT), maskOut);
+        INDArray wOut = masked(p.get(MadeLayout.W_OUT), maskOut, s);
         if (cache != null) {
             cache.wOut = wOut;
             cache.last = h;
         }
-        return affine(h, wOut, p.get(MadeLayout.B_OUT));
+        return affine(h, wOut, p.get(MadeLayout.B_OUT), s);
     }
 
     /**
@@ -171,9 +174,10 @@ public final class Made {
      * unmasked product: {@link #maskGradients} must zero the masked entries before they are used.
      */
     public INDArray backward(Cache c, INDArray gOut, Map<String, INDArray> grads) {
+        ScratchArrays s = c.scratch;
         weightGrad(c.last, gOut, grads.get(MadeLayout.W_OUT));
         Gemm.columnSums(gOut, grads.get(MadeLayout.B_OUT));
-        INDArray gh = matmul(gOut, c.wOut, true);
+        INDArray gh = matmul(gOut, c.wOut, true, s);
         for (int b = layout.blocks() - 1; b >= 0; b--) {
             INDArray[] blk = c.blocks.get(b);
             INDArray a1 = blk[0];
@@ -181,42 +185,42 @@ public final class Made {
             weightGrad(a2, gh, grads.get(MadeLayout.blockWeight(b, 2)));
             Gemm.columnSums(gh, grads.get(MadeLayout.blockBias(b, 2)));
             // relu'(z) is 1 exactly where relu(z) > 0: the ReLU outputs a2, a1 select the gradient.
-            INDArray gz1 = reluBackward(a2, matmul(gh, blk[3], true));
+            INDArray gz1 = reluBackward(a2, matmul(gh, blk[3], true, s), s);
             weightGrad(a1, gz1, grads.get(MadeLayout.blockWeight(b, 1)));
             Gemm.columnSums(gz1, grads.get(MadeLayout.blockBias(b, 1)));
-            INDArray ga1 = reluBackward(a1, matmul(gz1, blk[2], true));
+            INDArray ga1 = reluBackward(a1, matmul(gz1, blk[2], true, s), s);
             gh = ga1.addi(gh);
         }
         weightGrad(c.input, gh, grads.get(MadeLayout.W_IN));
         Gemm.columnSums(gh, grads.get(MadeLayout.B_IN));
-        return matmul(gh, c.wIn, true);
+        return matmul(gh, c.wIn, true, s);
     }
 
-    /** {@code a * w} (or {@code a * w^T}) into a new column-major array. */
-    static INDArray matmul(INDArray a, INDArray w, boolean transposeW) {
+    /** {@code a * w} (or {@code a * w^T}) into a new column-major array (from {@code s} when not null). */
+    static INDArray matmul(INDArray a, INDArray w, boolean transposeW, ScratchArrays s) {
         long cols = transposeW ? w.rows() : w.columns();
-        INDArray out = Nd4j.createUninitialized(a.dataType(), new long[] {a.rows(), cols}, 'f');
+        INDArray out = ScratchArrays.create(s, a.dataType(), a.rows(), cols, 'f');
         Gemm.gemm(a, false, w, transposeW, out, 1.0, 0.0);
         return out;
     }
 
-    /** {@code a * w + bias} (bias on every row) into a new column-major array. */
-    static INDArray affine(INDArray a, INDArray w, INDArray bias) {
-        INDArray out = Nd4j.createUninitialized(a.dataType(), new long[] {a.rows(), w.columns()}, 'f');
+    /** {@code a * w + bias} (bias on every row) into a new column-major array (from {@code s} when not null). */
+    static INDArray affine(INDArray a, INDArray w, INDArray bias, ScratchArrays s) {
+        INDArray out = ScratchArrays.create(s, a.dataType(), a.rows(), w.columns(), 'f');
         Gemm.affine(a, w, bias, out);
         return out;
     }
 
-    /** {@code w * mask} into a new array: the weights the conditioner actually uses. */
-    static INDArray masked(INDArray w, INDArray mask) {
-        INDArray out = Nd4j.createUninitialized(w.dataType(), w.shape(), w.ordering());
+    /** {@code w * mask} into a new array (from {@code s} when not null): the weights the conditioner actually uses. */
+    static INDArray masked(INDArray w, INDArray mask, ScratchArrays s) {
+        INDArray out = ScratchArrays.create(s, w.dataType(), w.rows(), w.columns(), w.ordering());
         Nd4j.getExecutioner().exec(new MulOp(w, mask, out));
         return out;
     }
 
-    /** {@code max(h, 0)} into a new column-major array, in one pass over {@code h}. */
-    static INDArray relu(INDArray h) {
-        INDArray out = Nd4j.createUninitialized(h.dataType(), h.shape(), 'f');
+    /** {@code max(h, 0)} into a new column-major array (from {@code s} when not null), in one pass over {@code h}. */
+    static INDArray relu(INDArray h, ScratchArrays s) {
+        INDArray out = ScratchArrays.create(s, h.dataType(), h.rows(), h.columns(), 'f');
         relu(h, out);
         return out;
     }
@@ -231,8 +235,9 @@ public final class Made {
      * its sign is exactly the 0/1 derivative; two legacy ops cost 17 us at 512 x 64 where libnd4j's
      * {@code ThresholdReluBp} custom op took 340 us (measured, one thread).
      */
-    static INDArray reluBackward(INDArray activation, INDArray grad) {
-        INDArray derivative = Nd4j.createUninitialized(activation.dataType(), activation.shape(), activation.ordering());
+    static INDArray reluBackward(INDArray activation, INDArray grad, ScratchArrays s) {
+        INDArray derivative = ScratchArrays.create(s, activation.dataType(), activation.rows(), activation.columns(),
+                activation.ordering());
         Nd4j.getExecutioner().exec(new Sign(activation, derivative));
         Nd4j.getExecutioner().exec(new MulOp(grad, derivative, grad));
         return grad;

@@ -114,7 +114,7 @@ public final class MadeInference {
     }
 
     private static INDArray masked(Made made, Map<String, INDArray> params, String key) {
-        return Made.masked(params.get(key), made.mask(key));
+        return Made.masked(params.get(key), made.mask(key), null);
     }
 
     /** {@code [W * mask; bias]}: the weight masked, its bias as an extra last row, column-major. */

@@ -2,7 +2,6 @@ package org.mafspark.flow;
 
 import java.util.Arrays;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -63,6 +62,14 @@ public final class MaskedAffineTransform implements Transform {
     /** Intermediate values of a {@link #forwardState} for {@link #backwardState} (row-major, on the heap). */
     public static final class Cache {
         final Made.Cache made = new Made.Cache();
+
+        public Cache() {}
+
+        /** A cache whose pass takes its arrays from {@code scratch} ({@link ScratchArrays#reset} first). */
+        public Cache(ScratchArrays scratch) {
+            made.scratch = scratch;
+        }
+
         /** The input state {@code [N, D+1]}, row by row. */
         double[] x;
         double[] scale;
@@ -130,19 +137,32 @@ public final class MaskedAffineTransform implements Transform {
     public INDArray forwardState(INDArray state, Cache cache) {
         int d = made.layout().features();
         int n = (int) state.rows();
-        INDArray o = made.forward(params, features(state, d), cache == null ? null : cache.made);
         INDArray next = Nd4j.createUninitialized(state.dataType(), new long[] {n, d + 1L}, 'c');
+        forwardState(state, 0, n, cache, next);
+        return next;
+    }
+
+    /**
+     * {@link #forwardState(INDArray, Cache)} of rows {@code first..last-1} of {@code state} into the
+     * same rows of {@code next} ({@code [N, D+1]}, row-major): a training step's share of the
+     * minibatch, which may run beside the other shares on threads of their own.
+     */
+    public void forwardState(INDArray state, int first, int last, Cache cache, INDArray next) {
+        int d = made.layout().features();
+        int n = last - first;
+        INDArray rows = first == 0 && last == state.rows() ? state
+                : state.get(NDArrayIndex.interval(first, last), NDArrayIndex.all());
+        INDArray o = made.forward(params, features(rows, d), cache == null ? null : cache.made);
         RowBlocks.run(n, blockRows(n, cache), (from, to) -> {
             int m = to - from;
             double[] in = new double[m * (d + 1)];
             double[] os = new double[m * 2 * d];
-            HostArrays.read(state, from, to, in);
+            HostArrays.read(state, first + from, first + to, in);
             HostArrays.readColumns(o, from, to, os);
             double[] out = in.clone();
             rows(os, in, d + 1, out, d + 1, out, d + 1, d, m, cache);
-            HostArrays.write(out, next, from, to);
+            HostArrays.write(out, next, first + from, first + to);
         });
-        return next;
     }
 
     /**
@@ -210,10 +230,24 @@ public final class MaskedAffineTransform implements Transform {
      * to zero.
      */
     public INDArray backwardState(Cache c, INDArray epsilon, Map<String, INDArray> grads) {
+        INDArray out = Nd4j.createUninitialized(epsilon.dataType(), epsilon.shape(), 'c');
+        backwardState(c, epsilon, 0, (int) epsilon.rows(), grads, out);
+        return out;
+    }
+
+    /**
+     * {@link #backwardState(Cache, INDArray, Map)} of rows {@code first..last-1} (those of the
+     * {@link #forwardState(INDArray, int, int, Cache, INDArray)} that filled {@code c}): their
+     * parameter gradients into {@code grads}, their {@code dL/d(state)} into the same rows of
+     * {@code out} ({@code [N, D+1]}, row-major).
+     */
+    public void backwardState(Cache c, INDArray epsilon, int first, int last, Map<String, INDArray> grads,
+            INDArray out) {
         int d = made.layout().features();
         int w = d + 1;
-        int n = (int) epsilon.rows();
-        double[] eps = HostArrays.read(epsilon);
+        int n = last - first;
+        double[] eps = new double[n * w];
+        HostArrays.read(epsilon, first, last, eps);
         // Conditioner outputs' gradient: the shift's is gu, the raw scale's
         // (gu * x + gLogDet / scale) * d scale / d raw.
         double[] gOut = new double[n * 2 * d];
@@ -225,23 +259,17 @@ public final class MaskedAffineTransform implements Transform {
                 gOut[i * 2 * d + d + j] = (gu * c.x[i * w + j] + eps[i * w + d] / c.scale[k]) * c.slope[k];
             }
         }
-        INDArray gOutArray = array(gOut, n, 2 * d, epsilon.dataType());
+        INDArray gOutArray = ScratchArrays.create(c.made.scratch, epsilon.dataType(), n, 2L * d, 'c');
+        HostArrays.write(gOut, gOutArray);
         double[] throughMade = HostArrays.read(made.backward(c.made, gOutArray, grads));
         // x also enters u directly: du/dx = scale.
-        double[] out = eps.clone();
+        double[] result = eps;
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < d; j++) {
-                out[i * w + j] = throughMade[i * d + j] + eps[i * w + j] * c.scale[i * d + j];
+                result[i * w + j] = throughMade[i * d + j] + eps[i * w + j] * c.scale[i * d + j];
             }
         }
-        return array(out, n, w, epsilon.dataType());
-    }
-
-    /** A new row-major {@code [rows, cols]} array of type {@code type} holding {@code values}. */
-    private static INDArray array(double[] values, int rows, int cols, DataType type) {
-        INDArray a = Nd4j.createUninitialized(type, new long[] {rows, cols}, 'c');
-        HostArrays.write(values, a);
-        return a;
+        HostArrays.write(result, out, first, last);
     }
 
     /** The features view {@code [N, D]} of a flow state. */

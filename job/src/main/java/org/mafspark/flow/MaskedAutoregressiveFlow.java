@@ -142,7 +142,7 @@ public final class MaskedAutoregressiveFlow {
      */
     private void inBlocks(long n, BlockPass pass) {
         int rows = Math.toIntExact(n);
-        int threads = NativeThreads.blasThreads();
+        int threads = NativeThreads.rowThreads();
         // Read once per call: every thread compares its frozen layers against the same values.
         double[] params = HostArrays.read(network.params());
         NativeThreads.withOneBlasThread(() -> {

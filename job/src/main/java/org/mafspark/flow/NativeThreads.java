@@ -15,11 +15,15 @@ import org.slf4j.LoggerFactory;
  * keep the BLAS thread count ND4J started with ({@code OMP_NUM_THREADS}) until
  * {@link #setBlasThreads} changes it (the Spark plumbing does, to share cores among tasks; training
  * in one JVM runs its minibatch steps on one, see {@link #withOneBlasThread}). On
- * 64k-row scoring batches the change measured within noise.
+ * 64k-row scoring batches the change measured within noise. Work split by rows (inference blocks,
+ * the shares of a training step) uses as many threads as that count ({@link #rowThreads}), each
+ * with one BLAS thread.
  */
 public final class NativeThreads {
     private static final Logger LOG = LoggerFactory.getLogger(NativeThreads.class);
     private static volatile boolean configured;
+    /** The threads this JVM's (or Spark task's) work may use: BLAS's count before any lowering to one. */
+    private static volatile int rowThreads = 1;
 
     private NativeThreads() {}
 
@@ -33,6 +37,17 @@ public final class NativeThreads {
         }
         ensureConfigured();
         Nd4j.factory().blas().setMaxThreads(threads);
+        rowThreads = threads;
+    }
+
+    /**
+     * The threads that work split by rows may use (inference blocks, the shares of a training
+     * step): the count last set by {@link #setBlasThreads} (or ND4J's own at start), which
+     * {@link #withOneBlasThread} leaves as it is.
+     */
+    public static int rowThreads() {
+        ensureConfigured();
+        return rowThreads;
     }
 
     /** The threads each BLAS call may use now. */
@@ -53,11 +68,11 @@ public final class NativeThreads {
         if (before == 1) {
             return work.get();
         }
-        setBlasThreads(1);
+        Nd4j.factory().blas().setMaxThreads(1);
         try {
             return work.get();
         } finally {
-            setBlasThreads(before);
+            Nd4j.factory().blas().setMaxThreads(before);
         }
     }
 
@@ -75,6 +90,7 @@ public final class NativeThreads {
             Nd4j.getEnvironment().setMaxThreads(1);
             Nd4j.getEnvironment().setMaxMasterThreads(1);
             Nd4j.factory().blas().setMaxThreads(blasThreads);
+            rowThreads = Math.max(1, blasThreads);
             LOG.debug("ND4J: elementwise ops on the calling thread, BLAS on {} threads", blasThreads);
             BlasKernels.adviseOnce();
             configured = true;

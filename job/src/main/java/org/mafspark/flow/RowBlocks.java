@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 /**
  * Runs work on the rows of a batch in blocks, on up to as many threads as the matrix products may
- * use ({@link NativeThreads#blasThreads}: all cores in one JVM, the task's share under Spark):
+ * use ({@link NativeThreads#rowThreads}: all cores in one JVM, the task's share under Spark):
  * inference pushes each block through the whole flow ({@link MaskedAutoregressiveFlow}), the
  * affine transforms' elementwise passes work through their rows the same way.
  *
@@ -34,7 +34,7 @@ final class RowBlocks {
 
     /** Runs {@code pass} on every block of {@code blockRows} rows (the last may be shorter) of {@code n}. */
     static void run(int n, int blockRows, Pass pass) {
-        run(n, blockRows, NativeThreads.blasThreads(), pass);
+        run(n, blockRows, NativeThreads.rowThreads(), pass);
     }
 
     /** Runs {@code pass} on every block of {@code blockRows} rows of {@code n}, on up to {@code maxThreads} threads. */

@@ -32,7 +32,7 @@ class FlowMathTest {
         float[] act = {0f, 2.5f, 0f, 1e-30f, 7f, 0f};
         float[] grad = {1.5f, -2f, 3f, 4f, -0.25f, -9f};
         INDArray a = Nd4j.create(act, new long[] {2, 3}, 'f');
-        INDArray out = Made.reluBackward(a, Nd4j.create(grad, new long[] {2, 3}, 'f'));
+        INDArray out = Made.reluBackward(a, Nd4j.create(grad, new long[] {2, 3}, 'f'), null);
         for (int i = 0; i < act.length; i++) {
             assertEquals(act[i] > 0 ? grad[i] : 0f, out.data().getFloat(i), 0f, "element " + i);
         }

@@ -13,6 +13,8 @@ class NativeThreadsTest {
         try {
             NativeThreads.setBlasThreads(2);
             assertEquals(1, NativeThreads.withOneBlasThread(NativeThreads::blasThreads));
+            // the threads that row-split work may use stay what was set
+            assertEquals(2, NativeThreads.withOneBlasThread(NativeThreads::rowThreads));
             assertEquals(2, NativeThreads.blasThreads());
             assertThrows(IllegalStateException.class, () -> NativeThreads.withOneBlasThread(() -> {
                 throw new IllegalStateException("step failed");

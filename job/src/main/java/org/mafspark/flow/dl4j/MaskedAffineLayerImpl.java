@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.mafspark.flow.Made;
 import org.mafspark.flow.MaskedAffineTransform;
+import org.mafspark.flow.StepShares;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -25,6 +26,10 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
     private transient MaskedAffineTransform transform;
     private transient MaskedAffineTransform.Cache cache;
     private transient INDArray cachedInput;
+    /** Splits training passes into shares of rows, kept from step to step (null until needed). */
+    private transient StepShares shares;
+    /** Whether the last training forward pass ran in {@link #shares}. */
+    private transient boolean shared;
 
     public MaskedAffineLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -50,14 +55,24 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
         assertInputSet(false);
         if (!training) {
             cache = null;
+            shared = false;
             cachedInput = null;
             return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, forward(null));
         }
         // The intermediates must live until backprop: allocate them where DL4J keeps layer inputs
         // (the activations workspace, open for the whole iteration), as its BatchNormalization does.
         try (MemoryWorkspace ws = workspaceMgr.notifyScopeBorrowed(ArrayType.INPUT)) {
-            cache = new MaskedAffineTransform.Cache();
             cachedInput = input;
+            int threads = StepShares.threadsFor(input.rows());
+            shared = threads > 1;
+            if (shared) {
+                cache = null;
+                if (shares == null || shares.threads() != threads) {
+                    shares = new StepShares(threads, layerConf().layout(), dataType);
+                }
+                return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, shares.forward(transform(), input));
+            }
+            cache = new MaskedAffineTransform.Cache();
             return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, forward(cache));
         }
     }
@@ -69,6 +84,10 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
+        if (shared && cachedInput == input) {
+            INDArray epsOut = shares.backward(transform(), epsilon, gradientViews, gradientsFlattened);
+            return gradients(workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsOut));
+        }
         if (cache == null || cachedInput != input) {
             // The last forward pass was not a training pass on this input: redo it.
             cache = new MaskedAffineTransform.Cache();
@@ -76,12 +95,17 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
             forward(cache);
         }
         INDArray epsOut = transform().backwardState(cache, epsilon, gradientViews);
+        return gradients(workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsOut));
+    }
+
+    /** The layer's gradient (masked entries zeroed) paired with {@code epsOut}. */
+    private Pair<Gradient, INDArray> gradients(INDArray epsOut) {
         transform().made().maskGradients(gradientsFlattened);
         Gradient g = new DefaultGradient(gradientsFlattened);
         for (String key : layerConf().layout().keys()) {
             g.gradientForVariable().put(key, gradientViews.get(key));
         }
-        return new Pair<>(g, workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsOut));
+        return new Pair<>(g, epsOut);
     }
 
     @Override
