@@ -262,14 +262,14 @@ public final class MaskedAffineTransform implements Transform {
         INDArray gOutArray = ScratchArrays.create(c.made.scratch, epsilon.dataType(), n, 2L * d, 'c');
         HostArrays.write(gOut, gOutArray);
         double[] throughMade = HostArrays.read(made.backward(c.made, gOutArray, grads));
-        // x also enters u directly: du/dx = scale.
-        double[] result = eps;
+        // x also enters u directly: du/dx = scale. In place in eps, whose last column (the
+        // log-determinant's gradient) passes through unchanged.
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < d; j++) {
-                result[i * w + j] = throughMade[i * d + j] + eps[i * w + j] * c.scale[i * d + j];
+                eps[i * w + j] = throughMade[i * d + j] + eps[i * w + j] * c.scale[i * d + j];
             }
         }
-        HostArrays.write(result, out, first, last);
+        HostArrays.write(eps, out, first, last);
     }
 
     /** The features view {@code [N, D]} of a flow state. */
