@@ -193,6 +193,57 @@ public final class HostArrays {
         new FloatPointer(a.data().addressPointer()).position(position).put(f, 0, len);
     }
 
+    /**
+     * {@code out = a * b} element by element, when all three are float or all double, of one length
+     * up to {@link #MULTIPLY_MAX} elements, and each stored as one unit-stride run in the same order
+     * (the conditioner's weight views and masks): bulk copies and a heap loop. Why: masking the
+     * weights took 21% of a training share's forward pass (JFR), and on a 64 x 64 float weight
+     * libnd4j's multiply op takes 12.1-12.9 us, this 5.3-5.6; on 18,225 elements (a layer's flat
+     * gradient) the op is the faster, 11.8-15.6 us against 15.6-18.1 (measured). Returns false,
+     * having done nothing, for anything else.
+     */
+    public static boolean multiply(INDArray a, INDArray b, INDArray out) {
+        DataType t = a.dataType();
+        long n = a.length();
+        if ((t != DataType.FLOAT && t != DataType.DOUBLE) || b.dataType() != t || out.dataType() != t
+                || b.length() != n || out.length() != n || n == 0 || n > MULTIPLY_MAX
+                || !oneRun(a, out) || !oneRun(b, out)) {
+            return false;
+        }
+        int len = (int) n;
+        if (t == DataType.DOUBLE) {
+            double[] x = doubleScratch(2 * len);
+            new DoublePointer(a.data().addressPointer()).get(x, 0, len);
+            new DoublePointer(b.data().addressPointer()).get(x, len, len);
+            for (int i = 0; i < len; i++) {
+                x[i] *= x[len + i];
+            }
+            new DoublePointer(out.data().addressPointer()).put(x, 0, len);
+            return true;
+        }
+        float[] x = floatScratch(2 * len);
+        new FloatPointer(a.data().addressPointer()).get(x, 0, len);
+        new FloatPointer(b.data().addressPointer()).get(x, len, len);
+        for (int i = 0; i < len; i++) {
+            x[i] *= x[len + i];
+        }
+        new FloatPointer(out.data().addressPointer()).put(x, 0, len);
+        return true;
+    }
+
+    /** The largest arrays {@link #multiply} takes: above, libnd4j's op is as fast or faster. */
+    static final int MULTIPLY_MAX = 8_192;
+
+    /** Whether {@code a} is one unit-stride run whose elements line up with {@code like}'s. */
+    private static boolean oneRun(INDArray a, INDArray like) {
+        if (a.elementWiseStride() != 1 || like.elementWiseStride() != 1) {
+            return false;
+        }
+        boolean vector = a.rank() <= 2 && (a.rows() == 1 || a.columns() == 1);
+        boolean likeVector = like.rank() <= 2 && (like.rows() == 1 || like.columns() == 1);
+        return vector && likeVector || a.ordering() == like.ordering() && java.util.Arrays.equals(a.shape(), like.shape());
+    }
+
     private static INDArray rowRange(INDArray a, int from, int to) {
         return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
     }

@@ -214,7 +214,9 @@ public final class Made {
     /** {@code w * mask} into a new array (from {@code s} when not null): the weights the conditioner actually uses. */
     static INDArray masked(INDArray w, INDArray mask, ScratchArrays s) {
         INDArray out = ScratchArrays.create(s, w.dataType(), w.rows(), w.columns(), w.ordering());
-        Nd4j.getExecutioner().exec(new MulOp(w, mask, out));
+        if (!HostArrays.multiply(w, mask, out)) {
+            Nd4j.getExecutioner().exec(new MulOp(w, mask, out));
+        }
         return out;
     }
 

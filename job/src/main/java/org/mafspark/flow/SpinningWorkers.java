@@ -19,7 +19,7 @@ import java.util.function.IntConsumer;
  * batch-512 steps, alternated twice: 9.35 / 9.48 ms per step with a pool, 8.31 / 8.46 spinning
  * (0.5 ms of spinning instead of 2 was slower, 6.7-7.3 against 5.1 ms per step late in one run).
  */
-final class SpinningWorkers {
+public final class SpinningWorkers {
     /** How long a worker spins for its next share before it parks. */
     static final long SPIN_NANOS = 2_000_000;
 
@@ -32,7 +32,7 @@ final class SpinningWorkers {
      * others on idle workers (on the calling thread too when none is idle: concurrent callers never
      * wait for each other's workers). Returns when every share is done; rethrows the first failure.
      */
-    static void run(int shares, IntConsumer share) {
+    public static void run(int shares, IntConsumer share) {
         List<Worker> taken = new ArrayList<>();
         try {
             for (int k = 1; k < shares; k++) {

@@ -139,4 +139,37 @@ class HostArraysTest {
                 () -> HostArrays.write(new double[5], a));
         assertArrayEquals(new double[6], HostArrays.read(a), 0.0);
     }
+
+    /**
+     * The heap multiply equals libnd4j's on weight views of a flat parameter vector (column-major,
+     * offset into the vector, as the conditioner's are) and leaves the vector's other elements alone;
+     * layouts whose elements do not line up are declined.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void multipliesWeightViewsLikeLibnd4jAndDeclinesMismatchedLayouts(DataType t) {
+        INDArray flat = Nd4j.rand(t, 1, 40).subi(0.5);
+        INDArray before = flat.dup();
+        INDArray w = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(7, 19)).reshape('f', 3, 4);
+        INDArray mask = Nd4j.create(new double[][] {{1, 0, 1, 1}, {0, 0, 1, 0}, {1, 1, 0, 1}}).castTo(t).dup('f');
+        INDArray expected = w.mul(mask);
+        INDArray out = Nd4j.createUninitialized(t, new long[] {3, 4}, 'f');
+        assertEquals(true, HostArrays.multiply(w, mask, out));
+        assertArrayEquals(HostArrays.read(expected), HostArrays.read(out), 0.0);
+        // in place, into the view itself
+        assertEquals(true, HostArrays.multiply(w, mask, w));
+        assertArrayEquals(HostArrays.read(expected), HostArrays.read(w), 0.0);
+        for (int k = 0; k < 40; k++) {
+            if (k < 7 || k >= 19) {
+                assertEquals(before.getDouble(0, k), flat.getDouble(0, k), 0.0, "element " + k + " of the vector");
+            }
+        }
+        assertEquals(false, HostArrays.multiply(w, mask.dup('c'), out), "elements in another order");
+        assertEquals(false, HostArrays.multiply(w, mask.castTo(t == DataType.FLOAT ? DataType.DOUBLE : DataType.FLOAT),
+                out), "mixed types");
+        assertEquals(false, HostArrays.multiply(indexed(t, 'f', 6, 4).get(NDArrayIndex.interval(0, 3),
+                NDArrayIndex.all()), mask, out), "a strided view");
+        INDArray big = Nd4j.ones(t, 1, HostArrays.MULTIPLY_MAX + 1);
+        assertEquals(false, HostArrays.multiply(big, big, big), "more elements than the heap path takes");
+    }
 }

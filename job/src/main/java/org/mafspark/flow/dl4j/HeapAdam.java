@@ -3,6 +3,8 @@ package org.mafspark.flow.dl4j;
 import java.util.Map;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.mafspark.flow.NativeThreads;
+import org.mafspark.flow.SpinningWorkers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.AdamUpdater;
@@ -58,6 +60,9 @@ public class HeapAdam extends Adam {
 
     /** The updater: {@link AdamUpdater}'s state handling, the update on the heap. */
     static final class Updater extends AdamUpdater {
+        /** Fewer parameters than this update on one thread: the hand-off would cost more than it saves. */
+        static final int SPLIT_PARAMETERS = 16_384;
+
         private float[] g = new float[0];
         private float[] m = new float[0];
         private float[] v = new float[0];
@@ -116,10 +121,37 @@ public class HeapAdam extends Adam {
             FloatPointer gp = (FloatPointer) gradient.data().addressPointer();
             FloatPointer mp = (FloatPointer) mState.data().addressPointer();
             FloatPointer vp = (FloatPointer) vState.data().addressPointer();
-            gp.get(g, 0, n);
-            mp.get(m, 0, n);
-            vp.get(v, 0, n);
-            for (int i = 0; i < n; i++) {
+            int parts = parts(n);
+            if (parts == 1) {
+                updateFloat(gp, mp, vp, 0, n, beta1, beta2, epsilon, step);
+                return;
+            }
+            SpinningWorkers.run(parts, k -> updateFloat(gp, mp, vp, (int) ((long) n * k / parts),
+                    (int) ((long) n * (k + 1) / parts), beta1, beta2, epsilon, step));
+        }
+
+        /**
+         * Threads for an update of {@code n} parameters: those the JVM's row-split work may use, or
+         * one below {@link #SPLIT_PARAMETERS}. Why: with the training step's shares on two cores the
+         * update became 14% of the main thread's samples (JFR, 91,280 parameters); in two parts a call
+         * takes 86-102 us against 193-261 on one thread (measured). Elementwise, so the parts are
+         * independent and the result the same however it is split.
+         */
+        private static int parts(int n) {
+            return n < SPLIT_PARAMETERS ? 1 : NativeThreads.rowThreads();
+        }
+
+        /** Elements {@code from..to-1}: bulk copies in, the update, bulk copies out. */
+        private void updateFloat(FloatPointer gp, FloatPointer mp, FloatPointer vp, int from, int to, float beta1,
+                float beta2, float epsilon, float step) {
+            int len = to - from;
+            FloatPointer gq = gp.getPointer(from);
+            FloatPointer mq = mp.getPointer(from);
+            FloatPointer vq = vp.getPointer(from);
+            gq.get(g, from, len);
+            mq.get(m, from, len);
+            vq.get(v, from, len);
+            for (int i = from; i < to; i++) {
                 float gi = g[i];
                 float mi = beta1 * m[i] + gi * (1 - beta1);
                 float vi = beta2 * v[i] + gi * gi * (1 - beta2);
@@ -127,9 +159,9 @@ public class HeapAdam extends Adam {
                 v[i] = vi;
                 g[i] = mi * step / ((float) Math.sqrt(vi) + epsilon);
             }
-            gp.put(g, 0, n);
-            mp.put(m, 0, n);
-            vp.put(v, 0, n);
+            gq.put(g, from, len);
+            mq.put(m, from, len);
+            vq.put(v, from, len);
         }
 
         /** Double networks (gradient checks, tests) take the same loop in double, unbuffered. */

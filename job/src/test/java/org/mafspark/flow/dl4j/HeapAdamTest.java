@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.mafspark.flow.NativeThreads;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,15 +23,27 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * weights); and it survives the copies and JSON that DL4J and dl4j-spark put configurations through.
  */
 class HeapAdamTest {
-    private static final int N = 1_003;
+    /**
+     * 1,003 parameters update on one thread; 40,003 (float) in parts on two
+     * ({@link HeapAdam.Updater#SPLIT_PARAMETERS}), which must not change a value.
+     */
+    @ParameterizedTest(name = "{0}, {1} parameters")
+    @CsvSource({"FLOAT,1003", "DOUBLE,1003", "FLOAT,40003"})
+    void updatesMatchLibnd4jsAdamStepAfterStep(DataType type, int n) {
+        int threads = NativeThreads.blasThreads();
+        NativeThreads.setBlasThreads(2);
+        try {
+            stepAfterStep(type, n);
+        } finally {
+            NativeThreads.setBlasThreads(threads);
+        }
+    }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
-    void updatesMatchLibnd4jsAdamStepAfterStep(DataType type) {
+    private static void stepAfterStep(DataType type, int n) {
         Adam reference = new Adam(2e-3, 0.9, 0.999, 1e-8);
         HeapAdam heap = new HeapAdam(2e-3, 0.9, 0.999, 1e-8);
-        INDArray refState = Nd4j.zeros(type, 1, 2L * N);
-        INDArray heapState = Nd4j.zeros(type, 1, 2L * N);
+        INDArray refState = Nd4j.zeros(type, 1, 2L * n);
+        INDArray heapState = Nd4j.zeros(type, 1, 2L * n);
         GradientUpdater<?> ref = reference.instantiate(refState, true);
         GradientUpdater<?> mine = heap.instantiate(heapState, true);
         assertInstanceOf(HeapAdam.Updater.class, mine);
@@ -38,7 +51,7 @@ class HeapAdamTest {
         double tol = type == DataType.FLOAT ? 2e-6 : 1e-14;
         Nd4j.getRandom().setSeed(5);
         for (int it = 0; it < 6; it++) {
-            INDArray g = Nd4j.randn(type, 1, N).muli(it % 2 == 0 ? 1.0 : 1e-3);
+            INDArray g = Nd4j.randn(type, 1, n).muli(it % 2 == 0 ? 1.0 : 1e-3);
             g.putScalar(0, 0, 0.0);
             INDArray gRef = g.dup();
             INDArray gMine = g.dup();
