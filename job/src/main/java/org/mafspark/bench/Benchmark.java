@@ -78,12 +78,13 @@ public final class Benchmark {
         TrainingConfig cfg = TrainingConfig.defaults().withBatchSize(BenchSettings.BATCH_SIZE).withSeed(seed);
         MultiLayerNetwork net = FlowNetworks.create(FlowNetworks.configuration(arch, cfg, DataType.FLOAT));
         List<DataSet> batches = FlowBenchmark.minibatches(x, std, BenchSettings.BATCH_SIZE, DataType.FLOAT);
-        double fit = FlowBenchmark.fitRowsPerSecond(net, batches, settings.trainWarmupSeconds(), settings.trainReps(),
+        Throughput.Rate fit = FlowBenchmark.fitRowsPerSecond(net, batches, settings.trainWarmupSeconds(), settings.trainReps(),
                 settings.trainRepSeconds());
-        LOG.info("bench: training (prebuilt minibatches) {} rows/s", String.format("%.0f", fit));
+        LOG.info("bench: training (prebuilt minibatches) {} rows/s (median), {} (best)",
+                String.format("%.0f", fit.median()), String.format("%.0f", fit.best()));
 
         int epochRows = (int) Math.max(4 * BenchSettings.BATCH_SIZE,
-                Math.min(x.length, fit * settings.trainerEpochSeconds()));
+                Math.min(x.length, fit.median() * settings.trainerEpochSeconds()));
         double[][] epochData = Arrays.copyOf(x, epochRows);
         double trainer = FlowBenchmark.trainerEpochRowsPerSecond(arch, epochData, seed);
         LOG.info("bench: FlowTrainer epoch of {} rows {} rows/s", epochRows, String.format("%.0f", trainer));
@@ -91,12 +92,14 @@ public final class Benchmark {
         // Timed on the network trained above: realistic parameters rather than the initialisation.
         MaskedAutoregressiveFlow flow = new MaskedAutoregressiveFlow(arch, std, net);
         double[][] scoreRows = BenchData.generate(settings.logProbRows(), seed + 1);
-        double logProb = FlowBenchmark.logProbRowsPerSecond(flow, scoreRows, settings.logProbWarmup(),
+        Throughput.Rate logProb = FlowBenchmark.logProbRowsPerSecond(flow, scoreRows, settings.logProbWarmup(),
                 settings.logProbReps());
-        LOG.info("bench: logProb {} rows/s", String.format("%.0f", logProb));
-        double sample = FlowBenchmark.sampleRowsPerSecond(flow, settings.sampleRows(), seed, settings.sampleWarmup(),
+        LOG.info("bench: logProb {} rows/s (median), {} (best)", String.format("%.0f", logProb.median()),
+                String.format("%.0f", logProb.best()));
+        Throughput.Rate sample = FlowBenchmark.sampleRowsPerSecond(flow, settings.sampleRows(), seed, settings.sampleWarmup(),
                 settings.sampleReps());
-        LOG.info("bench: sample {} rows/s", String.format("%.0f", sample));
+        LOG.info("bench: sample {} rows/s (median), {} (best)", String.format("%.0f", sample.median()),
+                String.format("%.0f", sample.best()));
 
         // The reference shape once more, after the flow timings: on a machine shared with other
         // jobs the load changes within a run, and the ceiling is the best the machine showed.
@@ -112,7 +115,7 @@ public final class Benchmark {
                 Throughput.of("training, net.fit on prebuilt minibatches", fit, 3 * flops, gflops,
                         "batch " + BenchSettings.BATCH_SIZE + ", Adam; median of " + settings.trainReps()
                                 + " repetitions of ~" + settings.trainRepSeconds() + " s"),
-                Throughput.of("training, FlowTrainer epoch", trainer, 3 * flops, gflops,
+                Throughput.of("training, FlowTrainer epoch", Throughput.Rate.once(trainer), 3 * flops, gflops,
                         "batch " + BenchSettings.BATCH_SIZE + ", " + epochRows + " rows, shuffling and minibatch "
                                 + "building included, second of two epochs"),
                 Throughput.of("logProb", logProb, flops, gflops,

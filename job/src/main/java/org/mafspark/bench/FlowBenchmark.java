@@ -22,17 +22,17 @@ public final class FlowBenchmark {
 
     /**
      * Training rows/s of {@code net.fit} on minibatches built beforehand (so only the network's
-     * forward, backward and Adam update are timed): median over repetitions of about
+     * forward, backward and Adam update are timed): median and best of repetitions of about
      * {@code repSeconds} each, after {@code warmupSeconds} of untimed steps that also calibrate the
      * steps per repetition.
      */
-    public static double fitRowsPerSecond(MultiLayerNetwork net, List<DataSet> batches, double warmupSeconds,
+    public static Throughput.Rate fitRowsPerSecond(MultiLayerNetwork net, List<DataSet> batches, double warmupSeconds,
             int reps, double repSeconds) {
         // With the BLAS threads FlowTrainer trains with.
         return NativeThreads.withOneBlasThread(() -> fitLoop(net, batches, warmupSeconds, reps, repSeconds));
     }
 
-    private static double fitLoop(MultiLayerNetwork net, List<DataSet> batches, double warmupSeconds, int reps,
+    private static Throughput.Rate fitLoop(MultiLayerNetwork net, List<DataSet> batches, double warmupSeconds, int reps,
             double repSeconds) {
         int rowsPerBatch = batches.get(0).getFeatures().rows();
         int step = 0;
@@ -42,15 +42,15 @@ public final class FlowBenchmark {
         }
         double stepsPerSecond = step / ((System.nanoTime() - t0) / 1e9);
         int stepsPerRep = Math.max(1, (int) Math.round(stepsPerSecond * repSeconds));
-        double[] rates = new double[reps];
+        double[] seconds = new double[reps];
         for (int r = 0; r < reps; r++) {
             long s0 = System.nanoTime();
             for (int i = 0; i < stepsPerRep; i++) {
                 net.fit(batches.get(step++ % batches.size()));
             }
-            rates[r] = (double) stepsPerRep * rowsPerBatch / ((System.nanoTime() - s0) / 1e9);
+            seconds[r] = (System.nanoTime() - s0) / 1e9;
         }
-        return Timing.median(rates);
+        return Throughput.Rate.ofSeconds((long) stepsPerRep * rowsPerBatch, seconds);
     }
 
     /** Consecutive minibatches of {@code batchSize} standardised rows of {@code x} (a partial last one is dropped). */
@@ -79,16 +79,15 @@ public final class FlowBenchmark {
     }
 
     /** Rows/s of {@code flow.logProb} on one {@code [rows, D]} float32 batch: median of {@code reps} calls. */
-    public static double logProbRowsPerSecond(MaskedAutoregressiveFlow flow, double[][] x, int warmup, int reps) {
+    public static Throughput.Rate logProbRowsPerSecond(MaskedAutoregressiveFlow flow, double[][] x, int warmup,
+            int reps) {
         INDArray batch = Nd4j.create(x).castTo(DataType.FLOAT);
-        double t = Timing.medianSeconds(warmup, reps, () -> flow.logProb(batch));
-        return x.length / t;
+        return Throughput.Rate.ofSeconds(x.length, Timing.seconds(warmup, reps, () -> flow.logProb(batch)));
     }
 
-    /** Rows/s of {@code flow.sample(rows, seed)}, noise generation included: median of {@code reps} calls. */
-    public static double sampleRowsPerSecond(MaskedAutoregressiveFlow flow, int rows, long seed, int warmup,
+    /** Rows/s of {@code flow.sample(rows, seed)}, noise generation included: median and best of {@code reps} calls. */
+    public static Throughput.Rate sampleRowsPerSecond(MaskedAutoregressiveFlow flow, int rows, long seed, int warmup,
             int reps) {
-        double t = Timing.medianSeconds(warmup, reps, () -> flow.sample(rows, seed));
-        return rows / t;
+        return Throughput.Rate.ofSeconds(rows, Timing.seconds(warmup, reps, () -> flow.sample(rows, seed)));
     }
 }

@@ -2,14 +2,9 @@ package org.mafspark.bench;
 
 import java.util.Arrays;
 
-/** Repeated wall-clock measurements reduced to their median, which ignores a noisy neighbour's spikes. */
+/** Repeated wall-clock measurements reduced to their median, which ignores a noisy neighbour's spikes, or their best. */
 final class Timing {
     private Timing() {}
-
-    /** Runs {@code body} {@code warmup} times untimed, then {@code reps} times; the median seconds. */
-    static double medianSeconds(int warmup, int reps, Runnable body) {
-        return median(seconds(warmup, reps, body));
-    }
 
     /** Runs {@code body} {@code warmup} times untimed, then {@code reps} times; each timed run's seconds. */
     static double[] seconds(int warmup, int reps, Runnable body) {
