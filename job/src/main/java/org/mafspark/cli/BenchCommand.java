@@ -79,8 +79,8 @@ public final class BenchCommand implements Callable<Integer> {
                     TextTable.fixed(1e3 * s.medianSeconds(), 2));
         }
         w.print(g.render());
-        w.printf(Locale.ROOT, "Limits use %.1f GFLOP/s, the best %s rate (measured before and after the flow).%n",
-                r.sgemmGflops(), r.referenceShape());
+        w.printf(Locale.ROOT, "Limits use %.1f GFLOP/s, the best %s rate (measured before, between and after "
+                + "the flow timings).%n", r.sgemmGflops(), r.referenceShape());
         TextTable t = new TextTable("operation", "rows/s", "FLOPs/row", "limit rows/s", "achieved/limit",
                 "best rows/s", "best/limit");
         for (Throughput x : r.throughput()) {
