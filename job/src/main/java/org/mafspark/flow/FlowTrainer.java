@@ -129,6 +129,7 @@ public final class FlowTrainer {
         }
         String stopReason = stopping.finish(LOG, config.learningRate());
         net.params().assign(best);
+        FlowNetworks.releaseTrainingBuffers(net);
         return new TrainingResult(flow, history, stopping.bestEpoch(), stopReason);
     }
 

@@ -53,6 +53,23 @@ public final class ScratchArrays {
         return a;
     }
 
+    /**
+     * Frees every array now (they live outside workspaces: otherwise they go when the garbage
+     * collector finds them) and returns their bytes; the next {@link #create} allocates afresh.
+     */
+    public long release() {
+        long bytes = 0;
+        for (INDArray a : arrays) {
+            bytes += a.length() * a.dataType().width();
+            if (a.closeable()) {
+                a.close();
+            }
+        }
+        arrays.clear();
+        next = 0;
+        return bytes;
+    }
+
     /** {@code [rows, cols]} from {@code scratch}, or a new array (in the current workspace) when it is null. */
     static INDArray create(ScratchArrays scratch, DataType type, long rows, long cols, char order) {
         return scratch != null ? scratch.create(type, rows, cols, order)

@@ -68,6 +68,27 @@ public final class StepShares {
         return threads;
     }
 
+    /**
+     * Frees every array this instance holds, now rather than when the garbage collector gets to
+     * them (they live outside workspaces), and returns their bytes. Not usable afterwards.
+     */
+    public long release() {
+        long bytes = 0;
+        for (int k = 0; k < threads; k++) {
+            bytes += scratch[k].release();
+            caches[k] = null;
+            if (grads[k] != null) {
+                bytes += grads[k].length() * grads[k].dataType().width();
+                if (grads[k].closeable()) {
+                    grads[k].close();
+                }
+                grads[k] = null;
+            }
+        }
+        gradViews.clear();
+        return bytes;
+    }
+
     /** Shares of the current minibatch (fewer than {@link #threads} when it has fewer rows than that). */
     private int shares() {
         return (rows + shareRows - 1) / shareRows;

@@ -78,6 +78,31 @@ class StepSharesTest {
         }
     }
 
+    /**
+     * Releasing a trained network's training buffers frees the shares' arrays (what a 3-share step of
+     * 101 rows keeps is at least its activations: 3 layers x 101 rows x 16 hidden x 8 bytes), and
+     * the next split step allocates them again and still gives the whole minibatch's gradient.
+     */
+    @Test
+    void releasedBuffersAreFreedAndTheNextSplitStepStillRight() {
+        FlowArchitecture arch = new FlowArchitecture(4, 16, 2, 3, FlowArchitecture.PermutationKind.REVERSE, 3L);
+        MultiLayerNetwork net = TestFlows.randomFlow(arch, 7L).network();
+        StepShares.minShareRows(8);
+        INDArray x = Nd4j.hstack(Nd4j.randn(DataType.DOUBLE, 101, 4), Nd4j.zeros(DataType.DOUBLE, 101, 1));
+        NativeThreads.setBlasThreads(1);
+        double[] whole = gradient(net, x);
+        assertEquals(0, FlowNetworks.releaseTrainingBuffers(net), "nothing kept by whole steps");
+        NativeThreads.setBlasThreads(3);
+        gradient(net, x);
+        long freed = FlowNetworks.releaseTrainingBuffers(net);
+        assertTrue(freed >= 3L * 101 * 16 * 8, "freed " + freed + " bytes");
+        assertEquals(0, FlowNetworks.releaseTrainingBuffers(net), "released once");
+        double[] again = gradient(net, x);
+        for (int k = 0; k < whole.length; k++) {
+            assertEquals(whole[k], again[k], 1e-12 * Math.max(1, Math.abs(whole[k])), "gradient entry " + k);
+        }
+    }
+
     private static double[] gradient(MultiLayerNetwork net, INDArray x) {
         net.setInput(x);
         net.setLabels(x);

@@ -77,6 +77,19 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
         }
     }
 
+    /**
+     * Frees the arrays kept for split training steps (see {@link org.mafspark.flow.FlowNetworks#releaseTrainingBuffers});
+     * returns their bytes. The next training step allocates them again.
+     */
+    public long releaseTrainingBuffers() {
+        long bytes = shares == null ? 0 : shares.release();
+        shares = null;
+        shared = false;
+        cache = null;
+        cachedInput = null;
+        return bytes;
+    }
+
     private INDArray forward(MaskedAffineTransform.Cache c) {
         return transform().forwardState(input, c);
     }
