@@ -20,7 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * hand-written gradient of the transform (proved by DL4J's gradient check in the tests).
  *
  * <p>A training forward pass keeps its intermediate values for the backward pass in DL4J's
- * activations workspace, which stays open until the iteration's backprop is done.
+ * activations workspace, which stays open until the iteration's backprop is done; a minibatch large
+ * enough to split over the cores ({@link StepShares}) keeps them in its shares' own arrays.
  */
 public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
     private transient MaskedAffineTransform transform;
@@ -78,8 +79,9 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
     }
 
     /**
-     * Frees the arrays kept for split training steps (see {@link org.mafspark.flow.FlowNetworks#releaseTrainingBuffers});
-     * returns their bytes. The next training step allocates them again.
+     * Frees the arrays kept for split training steps and returns their bytes (see
+     * {@link org.mafspark.flow.FlowNetworks#releaseTrainingBuffers}); the next training step
+     * allocates them again.
      */
     public long releaseTrainingBuffers() {
         long bytes = shares == null ? 0 : shares.release();
