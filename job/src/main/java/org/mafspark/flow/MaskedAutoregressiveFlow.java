@@ -132,7 +132,7 @@ public final class MaskedAutoregressiveFlow {
 
     /**
      * Runs {@code pass} over the rows in blocks of {@link #BLOCK_ROWS}, each block through the whole
-     * flow in a scratch workspace, the blocks spread over the threads BLAS may use, each block's
+     * flow in a scratch workspace, the blocks spread over the threads row work may use, each block's
      * products on one BLAS thread, each thread with its own frozen copy of the layers
      * ({@link MaskedAffineTransform#forInference}).
      *
@@ -142,11 +142,10 @@ public final class MaskedAutoregressiveFlow {
      */
     private void inBlocks(long n, BlockPass pass) {
         int rows = Math.toIntExact(n);
-        int threads = NativeThreads.rowThreads();
         // Read once per call: every thread compares its frozen layers against the same values.
         double[] params = HostArrays.read(network.params());
         NativeThreads.withOneBlasThread(() -> {
-            RowBlocks.run(rows, BLOCK_ROWS, threads, () -> {
+            RowBlocks.run(rows, BLOCK_ROWS, () -> {
                 CompositeTransform mine = frozenLayers(params);
                 return (from, to) -> {
                     try (MemoryWorkspace ws = scratch()) {

@@ -1,11 +1,5 @@
 package org.mafspark.flow;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
 /**
@@ -24,31 +18,21 @@ final class RowBlocks {
         void run(int from, int to);
     }
 
-    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "maf-flow-rows");
-        t.setDaemon(true);
-        return t;
-    });
-
     private RowBlocks() {}
 
     /** Runs {@code pass} on every block of {@code blockRows} rows (the last may be shorter) of {@code n}. */
     static void run(int n, int blockRows, Pass pass) {
-        run(n, blockRows, NativeThreads.rowThreads(), pass);
-    }
-
-    /** Runs {@code pass} on every block of {@code blockRows} rows of {@code n}, on up to {@code maxThreads} threads. */
-    static void run(int n, int blockRows, int maxThreads, Pass pass) {
-        run(n, blockRows, maxThreads, () -> pass);
+        run(n, blockRows, () -> pass);
     }
 
     /**
-     * As {@link #run(int, int, int, Pass)}, each thread running the blocks it takes through its own
-     * pass from {@code perThread} (for passes that hold buffers).
+     * As {@link #run(int, int, Pass)}, each thread running the blocks it takes through its own pass
+     * from {@code perThread} (for passes that hold buffers). The threads are {@link SpinningWorkers}',
+     * the calling thread taking the first range of blocks.
      */
-    static void run(int n, int blockRows, int maxThreads, Supplier<Pass> perThread) {
+    static void run(int n, int blockRows, Supplier<Pass> perThread) {
         int blocks = (n + blockRows - 1) / blockRows;
-        int threads = Math.min(blocks, maxThreads);
+        int threads = Math.min(blocks, NativeThreads.rowThreads());
         if (blocks == 0) {
             return;
         }
@@ -56,24 +40,8 @@ final class RowBlocks {
             runBlocks(0, blocks, n, blockRows, perThread.get());
             return;
         }
-        List<Future<?>> others = new ArrayList<>();
-        for (int t = 1; t < threads; t++) {
-            int first = blocks * t / threads;
-            int last = blocks * (t + 1) / threads;
-            others.add(POOL.submit(() -> runBlocks(first, last, n, blockRows, perThread.get())));
-        }
-        runBlocks(0, blocks / threads, n, blockRows, perThread.get());
-        for (Future<?> f : others) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while scoring rows", e);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
-            }
-        }
+        SpinningWorkers.run(threads,
+                t -> runBlocks(blocks * t / threads, blocks * (t + 1) / threads, n, blockRows, perThread.get()));
     }
 
     private static void runBlocks(int first, int last, int n, int blockRows, Pass pass) {

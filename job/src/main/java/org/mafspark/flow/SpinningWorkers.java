@@ -18,6 +18,7 @@ import java.util.function.IntConsumer;
  * spinning yields: while the JIT compiler still has work, it gets the core. Measured, 28 s of
  * batch-512 steps, alternated twice: 9.35 / 9.48 ms per step with a pool, 8.31 / 8.46 spinning
  * (0.5 ms of spinning instead of 2 was slower, 6.7-7.3 against 5.1 ms per step late in one run).
+ * Inference's blocks of rows ({@link RowBlocks}) and Adam's parts run on the same workers.
  */
 public final class SpinningWorkers {
     /** How long a worker spins for its next share before it parks. */
