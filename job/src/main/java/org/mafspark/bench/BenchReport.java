@@ -21,8 +21,9 @@ import org.mafspark.flow.FlowArchitecture;
  * @param forwardFlopsPerRow {@link FlowArchitecture#forwardFlopsPerRow()}
  * @param dataType ND4J floating-point type of every measurement
  * @param sgemm every sgemm shape measured
- * @param sgemmGflops the GFLOP/s used for the limits: the best rate of the {@code referenceShape}
- * @param referenceShape the sgemm shape behind {@code sgemmGflops}
+ * @param sgemmGflops the GFLOP/s used for the limits: the best rate of the reference products
+ *     ({@code [M x H] x [H x H]}, one streaming product or one cache-sized product per core)
+ * @param referenceShape the reading behind {@code sgemmGflops} ({@link GemmResult#shape()})
  * @param throughput row rates and their FLOP-bound limits
  * @param seconds wall time of the whole run
  * @param spark the Spark figures of {@code bench --spark}; null (and left out of the JSON) without it

@@ -74,13 +74,14 @@ public final class BenchCommand implements Callable<Integer> {
                 r.architecture().layers(), r.params(), r.dataType(), r.forwardFlopsPerRow());
         TextTable g = new TextTable("sgemm [M x K] x [K x N]", "GFLOP/s median", "GFLOP/s best", "median ms");
         for (GemmResult s : r.sgemm()) {
-            g.row(s.shape() + (s.shape().equals(r.referenceShape()) ? " (limit reference)" : ""),
+            boolean reference = s.k() == r.architecture().hidden() && s.n() == r.architecture().hidden();
+            g.row(s.shape() + (reference ? " (reference)" : ""),
                     TextTable.fixed(s.gflops(), 1), TextTable.fixed(s.bestGflops(), 1),
                     TextTable.fixed(1e3 * s.medianSeconds(), 2));
         }
         w.print(g.render());
-        w.printf(Locale.ROOT, "Limits use %.1f GFLOP/s, the best %s rate (measured before, between and after "
-                + "the flow timings).%n", r.sgemmGflops(), r.referenceShape());
+        w.printf(Locale.ROOT, "Limits use %.1f GFLOP/s, the best rate of the [M x 64] x [64 x 64] products (%s; "
+                + "each measured before, between and after the flow timings).%n", r.sgemmGflops(), r.referenceShape());
         TextTable t = new TextTable("operation", "rows/s", "FLOPs/row", "limit rows/s", "achieved/limit",
                 "best rows/s", "best/limit");
         for (Throughput x : r.throughput()) {

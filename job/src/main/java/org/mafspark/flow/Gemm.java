@@ -22,7 +22,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Arrays whose layout BLAS cannot take (no unit stride in either dimension, other data types) go
  * through {@code Nd4j.gemm} as before.
  */
-final class Gemm {
+public final class Gemm {
     private static final int COL_MAJOR = 102;
     private static final int ROW_MAJOR = 101;
     private static final int NO_TRANS = 111;
@@ -33,8 +33,11 @@ final class Gemm {
 
     private Gemm() {}
 
-    /** {@code c = alpha op(a) op(b) + beta c}, where {@code op} transposes when asked. */
-    static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, double alpha,
+    /**
+     * {@code c = alpha op(a) op(b) + beta c}, where {@code op} transposes when asked, on as many
+     * BLAS threads as {@link NativeThreads#blasThreads()} allows.
+     */
+    public static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, double alpha,
             double beta) {
         if (!direct(a, b, c)) {
             Nd4j.gemm(a, b, c, transA, transB, alpha, beta);

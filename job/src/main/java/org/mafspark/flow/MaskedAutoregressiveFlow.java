@@ -158,7 +158,7 @@ public final class MaskedAutoregressiveFlow {
     }
 
     /** Rows per block of inference: a layer's buffers take ~1.7 MB at hidden 64 (see {@link MadeInference}). */
-    static final int BLOCK_ROWS = 2048;
+    public static final int BLOCK_ROWS = 2048;
 
     /**
      * The layers frozen for inference by the calling thread ({@link MaskedAffineTransform#forInference}),
