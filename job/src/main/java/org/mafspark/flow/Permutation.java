@@ -95,6 +95,16 @@ public final class Permutation implements Transform {
         return product(u, matrices(u.dataType())[1]);
     }
 
+    /** {@code x[:, order]} into {@code out} (same shape as {@code x}). */
+    public void apply(INDArray x, INDArray out) {
+        Gemm.gemm(x, false, matrices(x.dataType())[0], false, out, 1.0, 0.0);
+    }
+
+    /** {@code u[:, inverseOrder]} into {@code out} (same shape as {@code u}). */
+    public void applyInverse(INDArray u, INDArray out) {
+        Gemm.gemm(u, false, matrices(u.dataType())[1], false, out, 1.0, 0.0);
+    }
+
     private static INDArray product(INDArray x, INDArray p) {
         INDArray out = Nd4j.createUninitialized(x.dataType(), new long[] {x.rows(), p.columns()}, 'c');
         Gemm.gemm(x, false, p, false, out, 1.0, 0.0);

@@ -33,13 +33,18 @@ public class PermutationLayerImpl extends AbstractLayer<PermutationLayer> {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, permutation().apply(input));
+        // Straight into the workspace DL4J keeps activations in: no copy there afterwards.
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(), 'c');
+        permutation().apply(input, out);
+        return out;
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        INDArray eps = permutation().applyInverse(epsilon);
-        return new Pair<>(new DefaultGradient(), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, eps));
+        INDArray eps = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(), epsilon.shape(),
+                'c');
+        permutation().applyInverse(epsilon, eps);
+        return new Pair<>(new DefaultGradient(), eps);
     }
 
     @Override
