@@ -231,6 +231,52 @@ public final class HostArrays {
         return true;
     }
 
+    /**
+     * {@code target[i] = (target[i] + addends[0][i] + ...) * mask[i]} for {@code i} in
+     * {@code from..to-1}: flat contiguous arrays of one length and one type (float or double), one
+     * heap pass over the range. A split training step's gradients summed and masked in parts, on
+     * several threads at once, where a sum op and a mask op ran one after the other on one thread.
+     */
+    public static void sumAndMask(INDArray target, INDArray[] addends, int count, INDArray mask, int from, int to) {
+        int len = to - from;
+        if (len <= 0) {
+            return;
+        }
+        if (target.dataType() == DataType.DOUBLE) {
+            double[] x = doubleScratch(2 * len);
+            DoublePointer t = new DoublePointer(target.data().addressPointer());
+            t.position(from).get(x, 0, len);
+            for (int k = 0; k < count; k++) {
+                INDArray a = addends[k];
+                new DoublePointer(a.data().addressPointer()).position(from).get(x, len, len);
+                for (int i = 0; i < len; i++) {
+                    x[i] += x[len + i];
+                }
+            }
+            new DoublePointer(mask.data().addressPointer()).position(from).get(x, len, len);
+            for (int i = 0; i < len; i++) {
+                x[i] *= x[len + i];
+            }
+            t.position(from).put(x, 0, len);
+            return;
+        }
+        float[] x = floatScratch(2 * len);
+        FloatPointer t = new FloatPointer(target.data().addressPointer());
+        t.position(from).get(x, 0, len);
+        for (int k = 0; k < count; k++) {
+            INDArray a = addends[k];
+            new FloatPointer(a.data().addressPointer()).position(from).get(x, len, len);
+            for (int i = 0; i < len; i++) {
+                x[i] += x[len + i];
+            }
+        }
+        new FloatPointer(mask.data().addressPointer()).position(from).get(x, len, len);
+        for (int i = 0; i < len; i++) {
+            x[i] *= x[len + i];
+        }
+        t.position(from).put(x, 0, len);
+    }
+
     /** The largest arrays {@link #multiply} takes: above, libnd4j's op is as fast or faster. */
     static final int MULTIPLY_MAX = 8_192;
 

@@ -106,6 +106,11 @@ public final class Made {
         Nd4j.getExecutioner().exec(new MulOp(g, flatMask, g));
     }
 
+    /** Every parameter's mask in storage order ({@code 1} for biases), {@code [1, numParams]}; read it, never write it. */
+    INDArray flatMask() {
+        return flatMask;
+    }
+
     /** Zeroes the masked entries of every weight in {@code params} (in place). */
     public void applyMasks(Map<String, INDArray> params) {
         for (Map.Entry<String, INDArray> e : params.entrySet()) {

@@ -1,6 +1,7 @@
 package org.mafspark.flow;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -31,6 +32,8 @@ public final class StepShares {
     private final MaskedAffineTransform.Cache[] caches;
     /** Flat gradient buffers of shares 1.. (share 0 writes the layer's own) and their per-key views. */
     private final INDArray[] grads;
+    /** {@link #grads} without share 0's slot: what is added to the layer's gradient. */
+    private final INDArray[] addends;
     private final List<Map<String, INDArray>> gradViews = new ArrayList<>();
     private int rows;
     private int shareRows;
@@ -40,12 +43,14 @@ public final class StepShares {
         this.scratch = new ScratchArrays[threads];
         this.caches = new MaskedAffineTransform.Cache[threads];
         this.grads = new INDArray[threads];
+        this.addends = new INDArray[threads - 1];
         gradViews.add(null);
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             for (int k = 0; k < threads; k++) {
                 scratch[k] = new ScratchArrays();
                 if (k > 0) {
                     grads[k] = Nd4j.createUninitialized(dataType, new long[] {1, layout.numParams()}, 'c');
+                    addends[k - 1] = grads[k];
                     gradViews.add(layout.views(grads[k]));
                 }
             }
@@ -85,6 +90,7 @@ public final class StepShares {
                 grads[k] = null;
             }
         }
+        Arrays.fill(addends, null);
         gradViews.clear();
         return bytes;
     }
@@ -122,7 +128,8 @@ public final class StepShares {
     /**
      * The backward pass of the last {@link #forward}: the minibatch's parameter gradients into
      * {@code views} (the per-key views of {@code flat}, which the first share fills and the others'
-     * gradients are added to) and {@code dL/d(state)} returned (allocated in the caller's workspace).
+     * gradients are added to), masked ({@link Made#maskGradients} need not run again), and
+     * {@code dL/d(state)} returned (allocated in the caller's workspace).
      */
     public INDArray backward(MaskedAffineTransform transform, INDArray epsilon, Map<String, INDArray> views,
             INDArray flat) {
@@ -131,12 +138,14 @@ public final class StepShares {
                     + rows);
         }
         INDArray out = Nd4j.createUninitialized(epsilon.dataType(), epsilon.shape(), 'c');
-        SpinningWorkers.run(shares(), k -> transform.backwardState(caches[k], epsilon, from(k), to(k),
+        int shares = shares();
+        SpinningWorkers.run(shares, k -> transform.backwardState(caches[k], epsilon, from(k), to(k),
                 k == 0 ? views : gradViews.get(k), out));
-        INDArray sum = flat.rank() == 2 ? flat : flat.reshape(1, flat.length());
-        for (int k = 1; k < shares(); k++) {
-            sum.addi(grads[k]);
-        }
+        // The shares' gradients summed into the layer's and masked, in parts side by side.
+        INDArray mask = transform.made().flatMask();
+        int n = Math.toIntExact(flat.length());
+        SpinningWorkers.run(shares, p -> HostArrays.sumAndMask(flat, addends, shares - 1, mask,
+                (int) ((long) n * p / shares), (int) ((long) n * (p + 1) / shares)));
         return out;
     }
 }

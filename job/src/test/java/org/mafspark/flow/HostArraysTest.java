@@ -172,4 +172,34 @@ class HostArraysTest {
         INDArray big = Nd4j.ones(t, 1, HostArrays.MULTIPLY_MAX + 1);
         assertEquals(false, HostArrays.multiply(big, big, big), "more elements than the heap path takes");
     }
+
+    /**
+     * Sums and masks in parts as one pass would: the target a view into a longer flat vector (as a
+     * layer's gradient is into the network's), two addends, parts that together cover it; the
+     * vector outside the view untouched.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void sumsAndMasksAFlatViewInParts(DataType t) {
+        INDArray whole = Nd4j.rand(t, 1, 50).subi(0.5);
+        INDArray before = whole.dup();
+        INDArray target = whole.get(NDArrayIndex.point(0), NDArrayIndex.interval(5, 42)).reshape(1, 37);
+        INDArray a = Nd4j.rand(t, 1, 37);
+        INDArray b = Nd4j.rand(t, 1, 37);
+        INDArray mask = Nd4j.rand(t, 1, 37).gt(0.4).castTo(t);
+        INDArray expected = target.add(a).addi(b).muli(mask);
+        HostArrays.sumAndMask(target, new INDArray[] {a, b}, 2, mask, 0, 11);
+        HostArrays.sumAndMask(target, new INDArray[] {a, b}, 2, mask, 11, 37);
+        assertArrayEquals(HostArrays.read(expected), HostArrays.read(target), t == DataType.FLOAT ? 1e-6 : 1e-15);
+        for (int k = 0; k < 50; k++) {
+            if (k < 5 || k >= 42) {
+                assertEquals(before.getDouble(0, k), whole.getDouble(0, k), 0.0, "element " + k + " of the vector");
+            }
+        }
+        // count limits the addends used: with none, the target is only masked
+        INDArray c = Nd4j.rand(t, 1, 37);
+        INDArray masked = c.mul(mask);
+        HostArrays.sumAndMask(c, new INDArray[] {a, b}, 0, mask, 0, 37);
+        assertArrayEquals(HostArrays.read(masked), HostArrays.read(c), 0.0);
+    }
 }

@@ -101,7 +101,7 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
         assertInputSet(true);
         if (shared && cachedInput == input) {
             INDArray epsOut = shares.backward(transform(), epsilon, gradientViews, gradientsFlattened);
-            return gradients(workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsOut));
+            return gradients(workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsOut), false);
         }
         if (cache == null || cachedInput != input) {
             // The last forward pass was not a training pass on this input: redo it.
@@ -110,12 +110,14 @@ public class MaskedAffineLayerImpl extends BaseLayer<MaskedAffineLayer> {
             forward(cache);
         }
         INDArray epsOut = transform().backwardState(cache, epsilon, gradientViews);
-        return gradients(workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsOut));
+        return gradients(workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsOut), true);
     }
 
-    /** The layer's gradient (masked entries zeroed) paired with {@code epsOut}. */
-    private Pair<Gradient, INDArray> gradients(INDArray epsOut) {
-        transform().made().maskGradients(gradientsFlattened);
+    /** The layer's gradient (masked entries zeroed, by this call if {@code mask}) paired with {@code epsOut}. */
+    private Pair<Gradient, INDArray> gradients(INDArray epsOut, boolean mask) {
+        if (mask) {
+            transform().made().maskGradients(gradientsFlattened);
+        }
         Gradient g = new DefaultGradient(gradientsFlattened);
         for (String key : layerConf().layout().keys()) {
             g.gradientForVariable().put(key, gradientViews.get(key));
