@@ -6,11 +6,10 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * MADE conditioner (Germain et al. 2015) with residual blocks, as nflows builds it: a masked input
@@ -157,7 +156,8 @@ public final class Made {
             INDArray w1 = masked(p.get(MadeLayout.blockWeight(b, 1)), maskHidden, s);
             INDArray w2 = masked(p.get(MadeLayout.blockWeight(b, 2)), maskHidden, s);
             INDArray a1 = relu(h, s);
-            INDArray a2 = Transforms.relu(affine(a1, w1, p.get(MadeLayout.blockBias(b, 1)), s), false);
+            INDArray a2 = affine(a1, w1, p.get(MadeLayout.blockBias(b, 1)), s);
+            relu(a2, a2);
             if (cache != null) {
                 cache.blocks.add(new INDArray[] {a1, a2, w1, w2});
             }
@@ -232,9 +232,13 @@ public final class Made {
         return out;
     }
 
-    /** {@code out = max(h, 0)} ({@code out} may be {@code h}). */
+    /**
+     * {@code out = max(h, 0)} ({@code out} may be {@code h}), as libnd4j's scalar maximum: the same
+     * values as its {@code RectifiedLinear} op for finite inputs, in 8.5-10.2 us at 256 x 64 and
+     * 24-36 at 2,048 x 64 against 9.6-15.7 and 32-50 (one thread, measured).
+     */
     static void relu(INDArray h, INDArray out) {
-        Nd4j.getExecutioner().exec(new RectifiedLinear(h, out));
+        Nd4j.getExecutioner().exec(new ScalarMax(h, null, out, 0.0));
     }
 
     /**
