@@ -34,6 +34,8 @@ public final class Benchmark {
     public static final FlowArchitecture REFERENCE = FlowArchitecture.defaults(BenchData.FEATURES);
 
     private static final Logger LOG = LoggerFactory.getLogger(Benchmark.class);
+    /** Timed rounds of the per-core reference per timed product of the others. */
+    private static final int PER_CORE_ROUNDS = 8;
 
     private Benchmark() {}
 
@@ -46,8 +48,9 @@ public final class Benchmark {
     private static List<GemmResult> references(long[] ref, BenchSettings settings, long seed) {
         GemmResult streaming = GemmBenchmark.measure(ref[0], ref[1], ref[2], settings.gemmWarmup(),
                 settings.gemmReps(), seed);
-        GemmResult perCore = GemmBenchmark.measurePerCore(MaskedAutoregressiveFlow.BLOCK_ROWS, ref[1], ref[2], NativeThreads.rowThreads(),
-                settings.gemmWarmup(), settings.gemmReps());
+        // Rounds of ~5 ms: many of them, so that a reading catches the machine's quiet moments.
+        GemmResult perCore = GemmBenchmark.measurePerCore(MaskedAutoregressiveFlow.BLOCK_ROWS, ref[1], ref[2],
+                NativeThreads.rowThreads(), settings.gemmWarmup(), PER_CORE_ROUNDS * settings.gemmReps());
         for (GemmResult g : List.of(streaming, perCore)) {
             LOG.info("bench: sgemm {} {} GFLOP/s (median), {} (best)", g.shape(), String.format("%.1f", g.gflops()),
                     String.format("%.1f", g.bestGflops()));
