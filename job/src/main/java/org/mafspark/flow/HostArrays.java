@@ -232,9 +232,9 @@ public final class HostArrays {
     }
 
     /**
-     * {@code target[i] = (target[i] + addends[0][i] + ...) * mask[i]} for {@code i} in
-     * {@code from..to-1}: flat contiguous arrays of one length and one type (float or double), one
-     * heap pass over the range. A split training step's gradients summed and masked in parts, on
+     * {@code target[i] = (target[i] + addends[0][i] + ... + addends[count-1][i]) * mask[i]} for
+     * {@code i} in {@code from..to-1}: flat contiguous arrays of one length and one type; for float,
+     * one heap pass over the range. A split training step's gradients summed and masked in parts, on
      * several threads at once, where a sum op and a mask op ran one after the other on one thread.
      */
     public static void sumAndMask(INDArray target, INDArray[] addends, int count, INDArray mask, int from, int to) {
@@ -242,22 +242,13 @@ public final class HostArrays {
         if (len <= 0) {
             return;
         }
-        if (target.dataType() == DataType.DOUBLE) {
-            double[] x = doubleScratch(2 * len);
-            DoublePointer t = new DoublePointer(target.data().addressPointer());
-            t.position(from).get(x, 0, len);
+        if (target.dataType() != DataType.FLOAT) {
+            // Double networks are the gradient checks': ND4J's ops on views of the range, same order of sums.
+            INDArray t = flatRange(target, from, to);
             for (int k = 0; k < count; k++) {
-                INDArray a = addends[k];
-                new DoublePointer(a.data().addressPointer()).position(from).get(x, len, len);
-                for (int i = 0; i < len; i++) {
-                    x[i] += x[len + i];
-                }
+                t.addi(flatRange(addends[k], from, to));
             }
-            new DoublePointer(mask.data().addressPointer()).position(from).get(x, len, len);
-            for (int i = 0; i < len; i++) {
-                x[i] *= x[len + i];
-            }
-            t.position(from).put(x, 0, len);
+            t.muli(flatRange(mask, from, to));
             return;
         }
         float[] x = floatScratch(2 * len);
@@ -275,6 +266,12 @@ public final class HostArrays {
             x[i] *= x[len + i];
         }
         t.position(from).put(x, 0, len);
+    }
+
+    /** Elements {@code from..to-1} of a flat array, as a {@code [1, to - from]} view. */
+    private static INDArray flatRange(INDArray a, int from, int to) {
+        INDArray row = a.rank() == 2 ? a : a.reshape(1, a.length());
+        return row.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to));
     }
 
     /** The largest arrays {@link #multiply} takes: above, libnd4j's op is as fast or faster. */
