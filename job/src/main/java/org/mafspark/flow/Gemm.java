@@ -106,6 +106,31 @@ public final class Gemm {
                 ld(target, order));
     }
 
+    /**
+     * {@code y += x} for arrays of one shape, type and order, each one unit-stride run: through
+     * BLAS's axpy on the buffers. libnd4j's add is a custom op in 1.0.0-M2, 13-17 us on a 256 x 64
+     * float array against ~2 for the BLAS call (one thread, measured). Anything else goes through
+     * {@code addi}.
+     */
+    static void addTo(INDArray x, INDArray y) {
+        DataType t = y.dataType();
+        boolean blas = (t == DataType.FLOAT || t == DataType.DOUBLE) && x.dataType() == t
+                && x.ordering() == y.ordering() && Arrays.equals(x.shape(), y.shape())
+                && x.elementWiseStride() == 1 && y.elementWiseStride() == 1 && y.length() <= Integer.MAX_VALUE;
+        if (!blas) {
+            y.addi(x);
+            return;
+        }
+        int n = (int) y.length();
+        if (t == DataType.FLOAT) {
+            openblas_nolapack.cblas_saxpy(n, 1f, (FloatPointer) x.data().addressPointer(), 1,
+                    (FloatPointer) y.data().addressPointer(), 1);
+        } else {
+            openblas_nolapack.cblas_daxpy(n, 1.0, (DoublePointer) x.data().addressPointer(), 1,
+                    (DoublePointer) y.data().addressPointer(), 1);
+        }
+    }
+
     /** A column of ones at least {@code rows} long (shared: read it, never write it). */
     private static INDArray ones(DataType t, long rows) {
         INDArray ones = ONES.get(t);

@@ -194,7 +194,7 @@ public final class Made {
             weightGrad(a1, gz1, grads.get(MadeLayout.blockWeight(b, 1)));
             Gemm.columnSums(gz1, grads.get(MadeLayout.blockBias(b, 1)));
             INDArray ga1 = reluBackward(a1, matmul(gz1, blk[2], true, s), s);
-            gh = ga1.addi(gh);
+            Gemm.addTo(ga1, gh);
         }
         weightGrad(c.input, gh, grads.get(MadeLayout.W_IN));
         Gemm.columnSums(gh, grads.get(MadeLayout.B_IN));

@@ -116,6 +116,36 @@ class GemmTest {
         assertEquals("gemm shapes do not match: [3, 4] x [5, 2] -> [3, 2]", e.getMessage());
     }
 
+    /**
+     * {@code y += x}: exact (one addition per element) through BLAS for same-layout contiguous
+     * arrays of either type, and through ND4J for a column view, mixed orders or mixed types; the
+     * view's neighbouring columns untouched.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"FLOAT", "DOUBLE"})
+    void addToAddsElementByElementWhateverTheLayout(String type) {
+        DataType t = DataType.valueOf(type);
+        INDArray x = random(t, 7, 5, 'f');
+        INDArray y = random(t, 7, 5, 'f');
+        INDArray expected = y.add(x);
+        Gemm.addTo(x, y);
+        assertClose(expected, y, 0.0, "same layout");
+        INDArray yc = random(t, 7, 5, 'c');
+        INDArray expectedC = yc.add(x);
+        Gemm.addTo(x, yc);
+        assertClose(expectedC, yc, 0.0, "mixed orders");
+        INDArray wide = random(t, 7, 8, 'f');
+        INDArray before = wide.dup();
+        INDArray view = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(2, 7));
+        INDArray expectedView = view.add(x);
+        Gemm.addTo(x, view);
+        assertClose(expectedView, view, 0.0, "column view");
+        assertClose(before.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2)),
+                wide.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2)), 0.0, "columns before the view");
+        assertClose(before.get(NDArrayIndex.all(), NDArrayIndex.interval(7, 8)),
+                wide.get(NDArrayIndex.all(), NDArrayIndex.interval(7, 8)), 0.0, "column after the view");
+    }
+
     private static void check(INDArray a, boolean ta, INDArray b, boolean tb, INDArray c, double alpha, double beta,
             String what) {
         int m = (int) c.rows();
