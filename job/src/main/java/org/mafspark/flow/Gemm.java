@@ -107,16 +107,15 @@ public final class Gemm {
     }
 
     /**
-     * {@code y += x} for arrays of one shape, type and order, each one unit-stride run: through
-     * BLAS's axpy on the buffers. libnd4j's add is a custom op in 1.0.0-M2, 13-17 us on a 256 x 64
-     * float array against ~2 for the BLAS call (one thread, measured). Anything else goes through
-     * {@code addi}.
+     * {@code y += x} for arrays of one shape and type whose elements line up in one unit-stride run
+     * each ({@link HostArrays#oneRun}): through BLAS's axpy on the buffers. libnd4j's add is a
+     * custom op in 1.0.0-M2, 13-17 us on a 256 x 64 float array against ~2 for the BLAS call (one
+     * thread, measured). Anything else goes through {@code addi}.
      */
     static void addTo(INDArray x, INDArray y) {
         DataType t = y.dataType();
         boolean blas = (t == DataType.FLOAT || t == DataType.DOUBLE) && x.dataType() == t
-                && x.ordering() == y.ordering() && Arrays.equals(x.shape(), y.shape())
-                && x.elementWiseStride() == 1 && y.elementWiseStride() == 1 && y.length() <= Integer.MAX_VALUE;
+                && Arrays.equals(x.shape(), y.shape()) && HostArrays.oneRun(x, y) && y.length() <= Integer.MAX_VALUE;
         if (!blas) {
             y.addi(x);
             return;

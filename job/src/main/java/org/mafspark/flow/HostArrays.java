@@ -278,7 +278,7 @@ public final class HostArrays {
     static final int MULTIPLY_MAX = 8_192;
 
     /** Whether {@code a} is one unit-stride run whose elements line up with {@code like}'s. */
-    private static boolean oneRun(INDArray a, INDArray like) {
+    static boolean oneRun(INDArray a, INDArray like) {
         if (a.elementWiseStride() != 1 || like.elementWiseStride() != 1) {
             return false;
         }

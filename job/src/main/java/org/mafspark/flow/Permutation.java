@@ -87,12 +87,16 @@ public final class Permutation implements Transform {
 
     /** {@code x[:, order]} as a new array. */
     public INDArray apply(INDArray x) {
-        return product(x, matrices(x.dataType())[0]);
+        INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
+        apply(x, out);
+        return out;
     }
 
     /** {@code u[:, inverseOrder]} as a new array. */
     public INDArray applyInverse(INDArray u) {
-        return product(u, matrices(u.dataType())[1]);
+        INDArray out = Nd4j.createUninitialized(u.dataType(), u.shape(), 'c');
+        applyInverse(u, out);
+        return out;
     }
 
     /** {@code x[:, order]} into {@code out} (same shape as {@code x}). */
@@ -103,12 +107,6 @@ public final class Permutation implements Transform {
     /** {@code u[:, inverseOrder]} into {@code out} (same shape as {@code u}). */
     public void applyInverse(INDArray u, INDArray out) {
         Gemm.gemm(u, false, matrices(u.dataType())[1], false, out, 1.0, 0.0);
-    }
-
-    private static INDArray product(INDArray x, INDArray p) {
-        INDArray out = Nd4j.createUninitialized(x.dataType(), new long[] {x.rows(), p.columns()}, 'c');
-        Gemm.gemm(x, false, p, false, out, 1.0, 0.0);
-        return out;
     }
 
     private INDArray[] matrices(DataType dt) {
